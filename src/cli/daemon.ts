@@ -1,0 +1,124 @@
+import pino, { type Logger } from 'pino';
+import { startApi } from '../api/server.ts';
+import { Spawner } from '../checks/plugin/spawner.ts';
+import { formatConfigError } from '../config/errors.ts';
+import { loadConfig } from '../config/load.ts';
+import { Engine, type ReloadSummary } from '../engine/engine.ts';
+import type { Model } from '../model/types.ts';
+import { openStore } from '../store/index.ts';
+import type { Store } from '../store/store.ts';
+
+export type ReloadOutcome = { ok: true; summary: ReloadSummary } | { ok: false; errors: string[] };
+
+export interface Daemon {
+  engine: Engine;
+  store: Store;
+  log: Logger;
+  /** Loads the config again and applies it; an invalid config is refused and the running one stays. */
+  reload(): Promise<ReloadOutcome>;
+  stop(): Promise<void>;
+  /** Address the API listens on, once it does. */
+  apiAddress: string | undefined;
+}
+
+export interface DaemonOptions {
+  configPath: string;
+  model: Model;
+  log?: Logger;
+  /** Overrides the configured store (the demo keeps its database apart). */
+  storePath?: string;
+}
+
+/** Starts the store, the engine and the API for a loaded model. */
+export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
+  const log = options.log ?? pino({ name: 'vigil' });
+  const settings = options.model.settings;
+  const storeSettings = options.storePath
+    ? { ...settings.store, kind: 'sqlite' as const, path: options.storePath }
+    : settings.store;
+  const started = performance.now();
+  const store = await openStore(storeSettings);
+  await store.migrate();
+  const restored = await store.loadStates();
+  const spawner = new Spawner();
+  const engine = new Engine(options.model, restored, {
+    store,
+    spawner,
+    log,
+    onCommitted: (events) => {
+      for (const event of events) {
+        if (event.kind !== 'soft-change')
+          log.info({ event }, `${event.objectId}: ${event.kind} ${event.output}`);
+      }
+    },
+  });
+  engine.start();
+  log.info(
+    {
+      hosts: options.model.hosts.size,
+      services: options.model.services.size,
+      restoredStates: restored.length,
+      store: storeSettings.kind,
+      readyInMs: Math.round(performance.now() - started),
+    },
+    'vigil is checking',
+  );
+
+  let reloading: Promise<ReloadOutcome> | undefined;
+  const reload = async (): Promise<ReloadOutcome> => {
+    const loaded = await loadConfig(options.configPath);
+    if (!loaded.ok) {
+      const errors = loaded.errors.map(formatConfigError);
+      log.error({ errors }, 'reload refused: the new configuration is invalid; the running one stays');
+      return { ok: false, errors };
+    }
+    const summary = engine.applyModel(loaded.model);
+    log.info(summary, 'configuration reloaded');
+    return { ok: true, summary };
+  };
+  const serialisedReload = () => {
+    reloading ??= reload().finally(() => {
+      reloading = undefined;
+    });
+    return reloading;
+  };
+
+  const daemon: Daemon = {
+    engine,
+    store,
+    log,
+    reload: serialisedReload,
+    apiAddress: undefined,
+    async stop() {
+      await api?.close();
+      await engine.stop();
+      await spawner.close();
+      await store.close();
+    },
+  };
+  const api = settings.listen ? await startApi(daemon, settings.listen) : undefined;
+  daemon.apiAddress = api?.address;
+  return daemon;
+}
+
+/** Runs until SIGINT/SIGTERM; SIGHUP reloads the configuration. */
+export function handleSignals(daemon: Daemon): void {
+  process.on('SIGHUP', () => {
+    void daemon.reload();
+  });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    daemon.log.info(`${signal}: finishing running checks and writing results`);
+    daemon.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        daemon.log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}

@@ -1,0 +1,82 @@
+import { Command, Option } from 'commander';
+import { defaultConfigPath } from '../config/load.ts';
+import { checkConfigCommand } from './commands/check-config.ts';
+import { demoCommand } from './commands/demo.ts';
+import { historyCommand } from './commands/history.ts';
+import { locateCommand } from './commands/locate.ts';
+import { reloadCommand } from './commands/reload.ts';
+import { runCommand } from './commands/run.ts';
+import { statusCommand } from './commands/status.ts';
+import { CliError } from './fail.ts';
+
+const program = new Command('vigil')
+  .description('Vigil: checks on time, one alert for one problem.')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)');
+
+const configOption = () =>
+  new Option('-c, --config <path>', 'configuration file or directory (env VIGIL_CONFIG)').default(
+    defaultConfigPath(),
+  );
+
+program
+  .command('run')
+  .description('run the monitoring daemon (SIGHUP reloads the configuration)')
+  .addOption(configOption())
+  .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
+  .action(runCommand);
+
+program
+  .command('demo')
+  .description('run Vigil with a bundled demo configuration on an embedded SQLite store')
+  .option('--listen <host:port>', 'where the demo API listens', '127.0.0.1:8470')
+  .option('--data <dir>', 'where the demo keeps its database', '.vigil')
+  .action(demoCommand);
+
+program
+  .command('check-config')
+  .description('validate the configuration and print every error with its file and line')
+  .addOption(configOption())
+  .action(checkConfigCommand);
+
+program
+  .command('reload')
+  .description('tell the running daemon to load its configuration again')
+  .addOption(configOption())
+  .action(reloadCommand);
+
+program
+  .command('status')
+  .description('show current problems (hosts not UP, services not OK)')
+  .addOption(configOption())
+  .option('--all', 'show every host and service, not only problems')
+  .option('--json', 'print JSON instead of a table')
+  .action(statusCommand);
+
+program
+  .command('history')
+  .description('show state changes of a host (with its services) or of one service')
+  .argument('<object>', 'HOST or HOST/SERVICE')
+  .addOption(configOption())
+  .option('-n, --limit <count>', 'most recent changes to show', '50')
+  .option('--json', 'print JSON instead of a table')
+  .action(historyCommand);
+
+program
+  .command('locate')
+  .description('where a host physically is: room, cabinet, rack unit, out-of-band address')
+  .argument('<host>', 'host name')
+  .addOption(configOption())
+  .option('--json', 'print JSON instead of text')
+  .action(locateCommand);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CliError) {
+    process.stderr.write(`vigil: ${error.message}\n`);
+    process.exit(error.exitCode);
+  }
+  process.stderr.write(`vigil: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}

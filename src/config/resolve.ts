@@ -1,0 +1,375 @@
+import path from 'node:path';
+import { checkKinds } from '../checks/index.ts';
+import type {
+  CheckSpec,
+  Host,
+  HostGroup,
+  Model,
+  PhysicalLocation,
+  Service,
+  Settings,
+  SourcePlace,
+} from '../model/types.ts';
+import { parseDuration } from './duration.ts';
+import type { ConfigError } from './errors.ts';
+import type { ParsedFile } from './load.ts';
+import type { RawCheck, RawHost, RawService, RawTemplate } from './schema.ts';
+
+export const DEFAULTS = {
+  intervalMs: 60_000,
+  retryIntervalMs: 15_000,
+  maxAttempts: 3,
+  timeoutMs: 30_000,
+  concurrency: 256,
+  maxOutputBytes: 64 * 1024,
+  listen: '127.0.0.1:8470',
+  flapLow: 5,
+  flapHigh: 20,
+  resultRetentionMs: 2 * 86_400_000,
+  downsampledRetentionMs: 400 * 86_400_000,
+  historyRetentionMs: 400 * 86_400_000,
+} as const;
+
+/** The fields inheritance works on: what a template, a host and a service share. */
+type Inheritable = RawTemplate & { display_name?: string };
+
+interface Placed<T> {
+  value: T;
+  place: SourcePlace;
+}
+
+/**
+ * Turns validated files into the immutable model: merges files, applies templates
+ * (`use`, first listed wins, as in Nagios), expands services over hosts and host groups,
+ * and checks every cross-reference. Returns every error found, not just the first.
+ */
+export function resolveModel(
+  files: ParsedFile[],
+  baseDir: string,
+): { ok: true; model: Model } | { ok: false; errors: ConfigError[] } {
+  const errors: ConfigError[] = [];
+  const fail = (place: SourcePlace, message: string) => errors.push({ ...place, message });
+
+  // 1. Merge the sections of all files, refusing duplicates.
+  const templates = new Map<string, Placed<RawTemplate>>();
+  const groupDefs = new Map<string, Placed<{ description?: string; members?: string[] }>>();
+  const userMacros: Record<string, string> = {};
+  const macroPlaces = new Map<string, SourcePlace>();
+  let settingsPlaced: Placed<NonNullable<ParsedFile['content']['settings']>> | undefined;
+  const rawHosts: Placed<RawHost>[] = [];
+  const rawServices: Placed<RawService & { inlineHost?: string }>[] = [];
+
+  for (const file of files) {
+    const { content, placeOf } = file;
+    if (content.settings) {
+      const place = placeOf(['settings']);
+      if (settingsPlaced) fail(place, `settings are already given at ${where(settingsPlaced.place)}`);
+      else settingsPlaced = { value: content.settings, place };
+    }
+    for (const [key, value] of Object.entries(content.macros ?? {})) {
+      const place = placeOf(['macros', key]);
+      const earlier = macroPlaces.get(key);
+      if (earlier) fail(place, `macro ${key} is already defined at ${where(earlier)}`);
+      macroPlaces.set(key, place);
+      userMacros[key] = value;
+    }
+    for (const [key, value] of Object.entries(content.templates ?? {})) {
+      addUnique(templates, key, { value, place: placeOf(['templates', key]) }, 'template', fail);
+    }
+    for (const [key, value] of Object.entries(content.host_groups ?? {})) {
+      addUnique(groupDefs, key, { value, place: placeOf(['host_groups', key]) }, 'host group', fail);
+    }
+    (content.hosts ?? []).forEach((host, i) => {
+      rawHosts.push({ value: host, place: placeOf(['hosts', i]) });
+      (host.services ?? []).forEach((service, j) => {
+        rawServices.push({
+          value: { ...service, inlineHost: host.name },
+          place: placeOf(['hosts', i, 'services', j]),
+        });
+      });
+    });
+    (content.services ?? []).forEach((service, i) => {
+      rawServices.push({ value: service, place: placeOf(['services', i]) });
+    });
+  }
+
+  // 2. Templates, flattened once each.
+  const flatTemplates = new Map<string, Inheritable | null>();
+  const flatten = (templateName: string, place: SourcePlace, chain: string[]): Inheritable | null => {
+    const done = flatTemplates.get(templateName);
+    if (done !== undefined) return done;
+    const template = templates.get(templateName);
+    if (!template) {
+      fail(place, `template "${templateName}" is not defined`);
+      return null;
+    }
+    if (chain.includes(templateName)) {
+      fail(template.place, `template inheritance loops: ${[...chain, templateName].join(' -> ')}`);
+      return null;
+    }
+    const result = inherit(template.value, template.place, [...chain, templateName]);
+    flatTemplates.set(templateName, result);
+    return result;
+  };
+  const inherit = <T extends Inheritable>(own: T, place: SourcePlace, chain: string[] = []): T => {
+    const uses = own.use === undefined ? [] : Array.isArray(own.use) ? own.use : [own.use];
+    let merged: T = { ...own };
+    for (const parentName of uses) {
+      const parent = flatten(parentName, place, chain);
+      if (parent) merged = mergeInherited(merged, parent);
+    }
+    return merged;
+  };
+  for (const [templateName, template] of templates) flatten(templateName, template.place, []);
+
+  // 3. Settings.
+  const settings = resolveSettings(settingsPlaced, baseDir, fail);
+
+  // 4. Hosts.
+  const hosts = new Map<string, Host>();
+  const hostPlaces = new Map<string, SourcePlace>();
+  for (const { value: raw, place } of rawHosts) {
+    const earlier = hostPlaces.get(raw.name);
+    if (earlier) {
+      fail(place, `host "${raw.name}" is already defined at ${where(earlier)}`);
+      continue;
+    }
+    hostPlaces.set(raw.name, place);
+    const host = inherit(raw, place);
+    const location: PhysicalLocation = {};
+    if (host.location) {
+      const { rack_unit, ...rest } = host.location;
+      Object.assign(location, rest, rack_unit === undefined ? {} : { rackUnit: rack_unit });
+    }
+    const check = host.check === undefined ? undefined : resolveCheck(host.check, host, place, fail);
+    hosts.set(raw.name, {
+      id: raw.name,
+      name: raw.name,
+      displayName: host.display_name ?? raw.name,
+      address: host.address ?? raw.name,
+      ...(check ? { check } : {}),
+      parents: host.parents ?? [],
+      groups: host.groups ?? [],
+      tags: host.tags ?? [],
+      location,
+      vars: host.vars ?? {},
+      source: place,
+    });
+  }
+  for (const host of hosts.values()) {
+    for (const parent of host.parents) {
+      if (parent === host.name) fail(host.source, `host "${host.name}" names itself as a parent`);
+      else if (!hosts.has(parent))
+        fail(host.source, `host "${host.name}" has parent "${parent}", which is not defined`);
+    }
+  }
+  for (const cycle of findParentCycles(hosts)) {
+    const first = hosts.get(cycle[0] as string) as Host;
+    fail(first.source, `parents form a loop: ${[...cycle, cycle[0]].join(' -> ')}`);
+  }
+
+  // 5. Host groups: declared members plus hosts that name the group.
+  const hostGroups = new Map<string, HostGroup>();
+  for (const [groupName, { value, place }] of groupDefs) {
+    const members = new Set<string>();
+    for (const member of value.members ?? []) {
+      if (hosts.has(member)) members.add(member);
+      else fail(place, `host group "${groupName}" has member "${member}", which is not a defined host`);
+    }
+    hostGroups.set(groupName, {
+      name: groupName,
+      description: value.description ?? '',
+      members: [...members],
+      source: place,
+    });
+  }
+  for (const host of hosts.values()) {
+    for (const groupName of host.groups) {
+      const group = hostGroups.get(groupName);
+      if (!group)
+        fail(
+          host.source,
+          `host "${host.name}" is in host group "${groupName}", which is not defined under host_groups`,
+        );
+      else if (!group.members.includes(host.name)) group.members.push(host.name);
+    }
+  }
+
+  // 6. Services, expanded over their hosts and host groups.
+  const services = new Map<string, Service>();
+  for (const { value: raw, place } of rawServices) {
+    const service = inherit(raw, place);
+    const targets = new Set<string>();
+    if (raw.inlineHost) targets.add(raw.inlineHost);
+    for (const hostName of [...(raw.host ? [raw.host] : []), ...(raw.hosts ?? [])]) {
+      if (hosts.has(hostName)) targets.add(hostName);
+      else fail(place, `service "${raw.name}" is on host "${hostName}", which is not defined`);
+    }
+    for (const groupName of raw.host_groups ?? []) {
+      const group = hostGroups.get(groupName);
+      if (!group)
+        fail(place, `service "${raw.name}" is applied to host group "${groupName}", which is not defined`);
+      else for (const member of group.members) targets.add(member);
+    }
+    if (!raw.inlineHost && !raw.host && !raw.hosts && !raw.host_groups) {
+      fail(place, `service "${raw.name}" names no host: give host, hosts or host_groups`);
+      continue;
+    }
+    if (service.check === undefined) {
+      fail(place, `service "${raw.name}" has no check`);
+      continue;
+    }
+    const check = resolveCheck(service.check, service, place, fail);
+    if (!check) continue;
+    for (const hostName of targets) {
+      const id = `${hostName}/${raw.name}`;
+      const earlier = services.get(id);
+      if (earlier) {
+        fail(
+          place,
+          `service "${raw.name}" on host "${hostName}" is already defined at ${where(earlier.source)}`,
+        );
+        continue;
+      }
+      services.set(id, {
+        id,
+        host: hostName,
+        name: raw.name,
+        displayName: service.display_name ?? raw.name,
+        check,
+        tags: service.tags ?? [],
+        vars: service.vars ?? {},
+        source: place,
+      });
+    }
+  }
+
+  if (errors.length > 0) return { ok: false, errors: dedupe(errors) };
+  return { ok: true, model: { settings, userMacros, hosts, services, hostGroups } };
+}
+
+function resolveCheck(
+  raw: RawCheck,
+  owner: Inheritable,
+  place: SourcePlace,
+  fail: (place: SourcePlace, message: string) => void,
+): CheckSpec | undefined {
+  const { kind: givenKind, ...params } = typeof raw === 'string' ? { kind: 'plugin', command: raw } : raw;
+  const kind = givenKind ?? ('command' in params ? 'plugin' : undefined);
+  if (!kind) {
+    fail(place, 'check needs a "kind" (or a plugin "command")');
+    return undefined;
+  }
+  const definition = checkKinds.get(kind);
+  if (!definition) {
+    fail(place, `check kind "${kind}" is unknown (known kinds: ${[...checkKinds.keys()].join(', ')})`);
+    return undefined;
+  }
+  const parsed = definition.params.safeParse(params);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const at = issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : '';
+      fail(place, `check (${kind}): ${at}${issue.message}`);
+    }
+    return undefined;
+  }
+  const intervalMs = durationOr(owner.interval, DEFAULTS.intervalMs);
+  const timeoutMs = durationOr(owner.timeout, DEFAULTS.timeoutMs);
+  return {
+    kind,
+    params: parsed.data as Record<string, unknown>,
+    intervalMs,
+    retryIntervalMs: durationOr(owner.retry_interval, Math.min(DEFAULTS.retryIntervalMs, intervalMs)),
+    maxAttempts: owner.max_attempts ?? DEFAULTS.maxAttempts,
+    timeoutMs,
+  };
+}
+
+function resolveSettings(
+  placed: Placed<NonNullable<ParsedFile['content']['settings']>> | undefined,
+  baseDir: string,
+  fail: (place: SourcePlace, message: string) => void,
+): Settings {
+  const raw = placed?.value ?? {};
+  const store = raw.store ?? {};
+  const kind = store.kind ?? (store.url ? 'postgres' : 'sqlite');
+  if (kind === 'postgres' && !store.url && placed) fail(placed.place, 'store: kind postgres needs a "url"');
+  const flap = raw.flap_thresholds;
+  return {
+    concurrency: raw.concurrency ?? DEFAULTS.concurrency,
+    maxOutputBytes: raw.max_output ?? DEFAULTS.maxOutputBytes,
+    listen: raw.listen ?? DEFAULTS.listen,
+    flapLowThreshold: flap?.low ?? DEFAULTS.flapLow,
+    flapHighThreshold: flap?.high ?? DEFAULTS.flapHigh,
+    store: {
+      kind,
+      path: path.resolve(baseDir, store.path ?? 'vigil.db'),
+      url: store.url ?? '',
+      resultRetentionMs: durationOr(store.retention?.results, DEFAULTS.resultRetentionMs),
+      downsampledRetentionMs: durationOr(store.retention?.downsampled, DEFAULTS.downsampledRetentionMs),
+      historyRetentionMs: durationOr(store.retention?.history, DEFAULTS.historyRetentionMs),
+    },
+  };
+}
+
+/** Own values win over inherited ones; tags add up; vars and location merge key by key. */
+function mergeInherited<T extends Inheritable>(own: T, parent: Inheritable): T {
+  const merged: Record<string, unknown> = { ...parent, ...own };
+  delete merged.use;
+  if (own.use !== undefined) merged.use = own.use;
+  if (parent.tags || own.tags) merged.tags = [...new Set([...(parent.tags ?? []), ...(own.tags ?? [])])];
+  if (parent.vars || own.vars) merged.vars = { ...parent.vars, ...own.vars };
+  if (parent.location || own.location) merged.location = { ...parent.location, ...own.location };
+  return merged as T;
+}
+
+function findParentCycles(hosts: Map<string, Host>): string[][] {
+  const cycles: string[][] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (name: string) => {
+    const seen = state.get(name);
+    if (seen === 'done') return;
+    if (seen === 'visiting') {
+      cycles.push(stack.slice(stack.indexOf(name)));
+      return;
+    }
+    state.set(name, 'visiting');
+    stack.push(name);
+    for (const parent of hosts.get(name)?.parents ?? []) if (hosts.has(parent)) visit(parent);
+    stack.pop();
+    state.set(name, 'done');
+  };
+  for (const name of hosts.keys()) visit(name);
+  return cycles;
+}
+
+function addUnique<T>(
+  map: Map<string, Placed<T>>,
+  key: string,
+  entry: Placed<T>,
+  what: string,
+  fail: (place: SourcePlace, message: string) => void,
+): void {
+  const earlier = map.get(key);
+  if (earlier) fail(entry.place, `${what} "${key}" is already defined at ${where(earlier.place)}`);
+  else map.set(key, entry);
+}
+
+function durationOr(value: string | number | undefined, fallback: number): number {
+  return value === undefined ? fallback : (parseDuration(value) ?? fallback);
+}
+
+function where(place: SourcePlace): string {
+  return `${place.file}:${place.line}`;
+}
+
+function dedupe(errors: ConfigError[]): ConfigError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    const key = `${e.file}:${e.line}:${e.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

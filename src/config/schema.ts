@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.ts';
+
+// The shapes users write in YAML. Cross-object rules (unknown parents, template cycles,
+// check params) are checked later in resolve.ts, where every object is known.
+
+const duration = z.union([z.string(), z.number()]).refine((v) => parseDuration(v) !== undefined, {
+  message: 'is not a duration (examples: 30s, 5m, 1h30m, 250ms, or a number of seconds)',
+});
+const positiveDuration = duration.refine((v) => (parseDuration(v) ?? 0) > 0, {
+  message: 'must be longer than 0',
+});
+
+const name = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(200, 'is longer than 200 characters')
+  .regex(/^[^/\s$`'"\\]+$/, 'may not contain "/", spaces, quotes, "$" or backslashes');
+const serviceName = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(200, 'is longer than 200 characters')
+  .regex(/^[^$`\\\n]+$/, 'may not contain "$", backticks, backslashes or line breaks');
+const oneOrMany = z.union([name, z.array(name)]);
+const tags = z.array(z.string().min(1).max(100));
+const vars = z.record(
+  z.string().regex(/^[A-Za-z0-9_]+$/, 'variable names are letters, digits and _'),
+  z.coerce.string(),
+);
+
+/** A check: a plugin command line as a string, or an object with `kind` and the kind's settings. */
+export const checkSchema = z.union([
+  z.string().min(1, 'check command must not be empty'),
+  z.looseObject({ kind: z.string().min(1).optional() }),
+]);
+export type RawCheck = z.infer<typeof checkSchema>;
+
+const location = z.strictObject({
+  site: z.string().optional(),
+  room: z.string().optional(),
+  cabinet: z.coerce.string().optional(),
+  rack_unit: z.coerce.string().optional(),
+  oob: z.string().optional(),
+  notes: z.string().optional(),
+});
+
+/** Settings every object and template may carry. */
+const schedulingFields = {
+  use: oneOrMany.optional(),
+  check: checkSchema.optional(),
+  interval: positiveDuration.optional(),
+  retry_interval: positiveDuration.optional(),
+  max_attempts: z.number().int().min(1).max(100).optional(),
+  timeout: positiveDuration.optional(),
+  tags: tags.optional(),
+  vars: vars.optional(),
+};
+
+export const serviceSchema = z.strictObject({
+  ...schedulingFields,
+  name: serviceName,
+  display_name: z.string().optional(),
+  host: name.optional(),
+  hosts: z.array(name).optional(),
+  host_groups: z.array(name).optional(),
+});
+export type RawService = z.infer<typeof serviceSchema>;
+
+/** Services written inside a host take the host from their parent. */
+export const inlineServiceSchema = serviceSchema.omit({ host: true, hosts: true, host_groups: true });
+
+export const hostSchema = z.strictObject({
+  ...schedulingFields,
+  name,
+  display_name: z.string().optional(),
+  address: z.string().min(1).optional(),
+  parents: z.array(name).optional(),
+  groups: z.array(name).optional(),
+  location: location.optional(),
+  services: z.array(inlineServiceSchema).optional(),
+});
+export type RawHost = z.infer<typeof hostSchema>;
+
+export const templateSchema = z.strictObject({
+  ...schedulingFields,
+  address: z.string().min(1).optional(),
+  parents: z.array(name).optional(),
+  groups: z.array(name).optional(),
+  location: location.optional(),
+});
+export type RawTemplate = z.infer<typeof templateSchema>;
+
+export const hostGroupSchema = z.strictObject({
+  description: z.string().optional(),
+  members: z.array(name).optional(),
+});
+
+export const settingsSchema = z.strictObject({
+  concurrency: z.number().int().min(1).max(100_000).optional(),
+  max_output: z
+    .number()
+    .int()
+    .min(256)
+    .max(16 * 1024 * 1024)
+    .optional(),
+  listen: z.string().optional(),
+  flap_thresholds: z
+    .strictObject({ low: z.number().min(0).max(100), high: z.number().min(0).max(100) })
+    .refine((t) => t.low <= t.high, { message: 'low must not exceed high' })
+    .optional(),
+  store: z
+    .strictObject({
+      kind: z.enum(['sqlite', 'postgres']).optional(),
+      path: z.string().min(1).optional(),
+      url: z.string().min(1).optional(),
+      retention: z
+        .strictObject({
+          results: positiveDuration.optional(),
+          downsampled: positiveDuration.optional(),
+          history: positiveDuration.optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+});
+
+export const macrosSchema = z.record(
+  z.string().regex(/^USER([1-9]|[1-9][0-9]|2[0-5][0-9])$/, 'user macros are named USER1 to USER256'),
+  z.coerce.string(),
+);
+
+export const fileSchema = z.strictObject({
+  settings: settingsSchema.optional(),
+  macros: macrosSchema.optional(),
+  templates: z.record(name, templateSchema).optional(),
+  host_groups: z.record(name, hostGroupSchema).optional(),
+  hosts: z.array(hostSchema).optional(),
+  services: z.array(serviceSchema).optional(),
+});
+export type RawFile = z.infer<typeof fileSchema>;

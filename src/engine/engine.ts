@@ -1,0 +1,449 @@
+import type { Logger } from 'pino';
+import type { CheckEnv, CheckKind, CheckOutcome, CheckTarget } from '../checks/check.ts';
+import { checkKinds } from '../checks/index.ts';
+import type { Spawner } from '../checks/plugin/spawner.ts';
+import type { CheckResult, CheckSpec, Model, ObjectState, StateEvent } from '../model/types.ts';
+import { HostState, ServiceState } from '../model/types.ts';
+import type { Store } from '../store/store.ts';
+import { LatencyHistogram } from './latency.ts';
+import { ResultWriter } from './result-writer.ts';
+import { type ScheduledCheck, ScheduleHeap } from './schedule-heap.ts';
+import { nextRunAfter, spreadFirstRuns } from './spread.ts';
+import { applyHostResult, applyServiceResult, initialState } from './state-machine.ts';
+
+/** A host or service that has a check, as the scheduler sees it. */
+interface Checkable {
+  objectId: string;
+  isHost: boolean;
+  spec: CheckSpec;
+  kind: CheckKind<unknown>;
+  target: CheckTarget;
+  /** Parent host names (hosts) or the service's host name (services). */
+  dependsOn: string[];
+  slot: ScheduledCheck;
+  running: boolean;
+  retrying: boolean;
+}
+
+export interface EngineOptions {
+  store: Store;
+  spawner: Spawner;
+  log: Logger;
+  clock?: () => number;
+  /** Told about state events once they are committed to the store. */
+  onCommitted?: (events: StateEvent[]) => void;
+  /** How often buffered results are written (ms). */
+  flushIntervalMs?: number;
+}
+
+export interface ReloadSummary {
+  added: number;
+  removed: number;
+  changed: number;
+  unchanged: number;
+}
+
+export interface EngineMetrics {
+  objects: number;
+  running: number;
+  waiting: number;
+  checksCompleted: number;
+  checksTimedOut: number;
+  latency: LatencyHistogram;
+  store: ResultWriter['metrics'];
+}
+
+/** Grace after a check's timeout before the engine stops waiting for a kind that ignored the abort. */
+const ABORT_GRACE_MS = 2_000;
+
+/**
+ * Runs every check on time: a heap of planned starts, a global concurrency limit, the
+ * per-check timeout, the state machine, and a batched writer to the store. Reload swaps
+ * the model while keeping the state and schedule of everything unchanged.
+ */
+export class Engine {
+  private model: Model;
+  private readonly checkables = new Map<string, Checkable>();
+  private readonly states = new Map<string, ObjectState>();
+  private readonly heap = new ScheduleHeap();
+  /** Due checks held back by the concurrency limit, oldest first. */
+  private waiting: ScheduledCheck[] = [];
+  private waitingHead = 0;
+  private runningCount = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private timerDueAt = Number.POSITIVE_INFINITY;
+  private stopped = true;
+  private idleWaiters: (() => void)[] = [];
+  private readonly clock: () => number;
+  private readonly writer: ResultWriter;
+  private completed = 0;
+  private timedOut = 0;
+  readonly latency = new LatencyHistogram();
+
+  constructor(
+    model: Model,
+    restored: ObjectState[],
+    private readonly options: EngineOptions,
+  ) {
+    this.model = model;
+    this.clock = options.clock ?? Date.now;
+    this.writer = new ResultWriter(options.store, options.log, {
+      flushIntervalMs: options.flushIntervalMs ?? 250,
+      onCommitted: options.onCommitted,
+    });
+    for (const state of restored) this.states.set(state.objectId, state);
+  }
+
+  /** Builds the run queue from the model and starts checking. */
+  start(): void {
+    this.stopped = false;
+    this.writer.start();
+    this.addCheckables(this.collectCheckables(this.model));
+    const gone = [...this.states.keys()].filter((id) => !this.isConfigured(id, this.model));
+    if (gone.length > 0) this.forget(gone);
+  }
+
+  /** Applies a new model without a restart; see ReloadSummary for what happened. */
+  applyModel(model: Model): ReloadSummary {
+    const next = this.collectCheckables(model);
+    const summary: ReloadSummary = { added: 0, removed: 0, changed: 0, unchanged: 0 };
+    const added: Checkable[] = [];
+    for (const [id, old] of this.checkables) {
+      if (!next.has(id)) {
+        this.heap.remove(old.slot);
+        this.checkables.delete(id);
+        summary.removed += 1;
+      }
+    }
+    for (const [id, fresh] of next) {
+      const old = this.checkables.get(id);
+      if (!old) {
+        added.push(fresh);
+        summary.added += 1;
+        continue;
+      }
+      // Keep the running flag and the slot (its place in the schedule) of the old entry.
+      fresh.slot = old.slot;
+      fresh.running = old.running;
+      fresh.retrying = old.retrying;
+      this.checkables.set(id, fresh);
+      if (JSON.stringify(old.spec) === JSON.stringify(fresh.spec)) {
+        summary.unchanged += 1;
+      } else {
+        summary.changed += 1;
+        const latest = this.clock() + fresh.spec.intervalMs;
+        if (fresh.slot.heapIndex >= 0 && fresh.slot.dueAt > latest) {
+          this.heap.remove(fresh.slot);
+          fresh.slot.dueAt = latest;
+          this.heap.push(fresh.slot);
+        }
+      }
+    }
+    this.model = model;
+    this.addCheckables(new Map(added.map((c) => [c.objectId, c])));
+    const gone = [...this.states.keys()].filter((id) => !this.isConfigured(id, model));
+    if (gone.length > 0) this.forget(gone);
+    this.arm();
+    return summary;
+  }
+
+  /** Stops scheduling, waits for running checks (at most `waitMs`), and writes what is buffered. */
+  async stop(waitMs = 10_000): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.runningCount > 0) {
+      await new Promise<void>((resolve) => {
+        const giveUp = setTimeout(resolve, waitMs);
+        this.idleWaiters.push(() => {
+          clearTimeout(giveUp);
+          resolve();
+        });
+      });
+    }
+    await this.writer.stop();
+  }
+
+  /** Runs one check now, outside its schedule (its next planned run stays). */
+  checkNow(objectId: string): boolean {
+    const checkable = this.checkables.get(objectId);
+    if (!checkable || checkable.running) return false;
+    this.heap.remove(checkable.slot);
+    checkable.slot.dueAt = this.clock();
+    this.heap.push(checkable.slot);
+    this.arm();
+    return true;
+  }
+
+  stateOf(objectId: string): ObjectState | undefined {
+    return this.states.get(objectId);
+  }
+
+  allStates(): IterableIterator<ObjectState> {
+    return this.states.values();
+  }
+
+  get currentModel(): Model {
+    return this.model;
+  }
+
+  metrics(): EngineMetrics {
+    return {
+      objects: this.checkables.size,
+      running: this.runningCount,
+      waiting: this.waiting.length - this.waitingHead,
+      checksCompleted: this.completed,
+      checksTimedOut: this.timedOut,
+      latency: this.latency,
+      store: this.writer.metrics,
+    };
+  }
+
+  private collectCheckables(model: Model): Map<string, Checkable> {
+    const result = new Map<string, Checkable>();
+    const add = (
+      objectId: string,
+      isHost: boolean,
+      spec: CheckSpec,
+      target: CheckTarget,
+      dependsOn: string[],
+    ) => {
+      const kind = checkKinds.get(spec.kind);
+      if (!kind) throw new Error(`${objectId}: check kind "${spec.kind}" is not registered`);
+      result.set(objectId, {
+        objectId,
+        isHost,
+        spec,
+        kind,
+        target,
+        dependsOn,
+        slot: { objectId, dueAt: 0, heapIndex: -1 },
+        running: false,
+        retrying: false,
+      });
+    };
+    for (const host of model.hosts.values()) {
+      if (host.check) add(host.id, true, host.check, { host }, host.parents);
+    }
+    for (const service of model.services.values()) {
+      const host = model.hosts.get(service.host);
+      if (host) add(service.id, false, service.check, { host, service }, [service.host]);
+    }
+    return result;
+  }
+
+  private addCheckables(added: Map<string, Checkable>): void {
+    if (added.size === 0) return;
+    const now = this.clock();
+    // Objects restored in a soft problem state pick up at their retry interval.
+    const firstRuns = spreadFirstRuns(
+      [...added.values()].map((c) => {
+        const state = this.states.get(c.objectId);
+        const retrying = state !== undefined && state.stateType === 'SOFT' && state.state !== 0;
+        c.retrying = retrying;
+        return { objectId: c.objectId, intervalMs: retrying ? c.spec.retryIntervalMs : c.spec.intervalMs };
+      }),
+      now,
+    );
+    for (const checkable of added.values()) {
+      this.checkables.set(checkable.objectId, checkable);
+      checkable.slot.dueAt = firstRuns.get(checkable.objectId) as number;
+      this.heap.push(checkable.slot);
+    }
+    this.arm();
+  }
+
+  private isConfigured(objectId: string, model: Model): boolean {
+    return model.hosts.has(objectId) || model.services.has(objectId);
+  }
+
+  private forget(objectIds: string[]): void {
+    for (const id of objectIds) this.states.delete(id);
+    this.writer.dropStates(objectIds);
+  }
+
+  /** Keeps one timer, set for the earliest planned start. */
+  private arm(): void {
+    if (this.stopped) return;
+    const next = this.heap.peek();
+    if (!next) return;
+    if (this.timer && next.dueAt >= this.timerDueAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerDueAt = next.dueAt;
+    this.timer = setTimeout(this.wake, Math.max(0, next.dueAt - this.clock()));
+  }
+
+  private readonly wake = (): void => {
+    this.timer = undefined;
+    this.timerDueAt = Number.POSITIVE_INFINITY;
+    if (this.stopped) return;
+    const now = this.clock();
+    for (let next = this.heap.peek(); next && next.dueAt <= now; next = this.heap.peek()) {
+      this.waiting.push(this.heap.pop() as ScheduledCheck);
+    }
+    this.drain();
+    this.arm();
+  };
+
+  private drain(): void {
+    const limit = this.model.settings.concurrency;
+    while (this.runningCount < limit && this.waitingHead < this.waiting.length) {
+      const slot = this.waiting[this.waitingHead++] as ScheduledCheck;
+      const checkable = this.checkables.get(slot.objectId);
+      if (checkable && checkable.slot === slot && !checkable.running) this.startCheck(checkable, slot.dueAt);
+    }
+    if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) {
+      this.waiting = this.waiting.slice(this.waitingHead);
+      this.waitingHead = 0;
+    }
+  }
+
+  private startCheck(checkable: Checkable, plannedAt: number): void {
+    checkable.running = true;
+    this.runningCount += 1;
+    const startedAt = this.clock();
+    this.latency.record(startedAt - plannedAt);
+    this.runWithTimeout(checkable).then((outcome) =>
+      this.finishCheck(checkable, plannedAt, startedAt, outcome),
+    );
+  }
+
+  private runWithTimeout(checkable: Checkable): Promise<CheckOutcome> {
+    const { spec, kind, target } = checkable;
+    const controller = new AbortController();
+    const env: CheckEnv = {
+      signal: controller.signal,
+      timeoutMs: spec.timeoutMs,
+      maxOutputBytes: this.model.settings.maxOutputBytes,
+      userMacros: this.model.userMacros,
+      spawner: this.options.spawner,
+    };
+    return new Promise((resolve) => {
+      let settled = false;
+      let graceTimer: NodeJS.Timeout | undefined;
+      const settle = (outcome: CheckOutcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timeoutTimer);
+        if (graceTimer) clearTimeout(graceTimer);
+        resolve(outcome);
+      };
+      const timeoutTimer = setTimeout(() => {
+        controller.abort();
+        this.timedOut += 1;
+        graceTimer = setTimeout(
+          () => settle(unknown(`check timed out after ${spec.timeoutMs / 1000}s and did not stop`)),
+          ABORT_GRACE_MS,
+        );
+      }, spec.timeoutMs);
+      let running: Promise<CheckOutcome>;
+      try {
+        running = kind.run(spec.params, target, env);
+      } catch (error) {
+        running = Promise.reject(error);
+      }
+      running.then(settle, (error: unknown) =>
+        settle(unknown(`check failed: ${error instanceof Error ? error.message : String(error)}`)),
+      );
+    });
+  }
+
+  private finishCheck(
+    checkable: Checkable,
+    plannedAt: number,
+    startedAt: number,
+    outcome: CheckOutcome,
+  ): void {
+    this.runningCount -= 1;
+    checkable.running = false;
+    this.completed += 1;
+    const now = this.clock();
+    // A reload may have replaced the entry while it ran (same slot: keep the result,
+    // under the new settings) or removed it (discard the result).
+    const current = this.checkables.get(checkable.objectId);
+    if (current && current.slot === checkable.slot) {
+      current.running = false;
+      this.record(current, plannedAt, startedAt, now, outcome);
+    }
+    if (this.runningCount === 0 && this.idleWaiters.length > 0) {
+      for (const notify of this.idleWaiters.splice(0)) notify();
+    }
+    if (!this.stopped) this.drain();
+  }
+
+  private record(
+    checkable: Checkable,
+    plannedAt: number,
+    startedAt: number,
+    now: number,
+    outcome: CheckOutcome,
+  ): void {
+    const { objectId, spec } = checkable;
+    const result: CheckResult = {
+      objectId,
+      exitCode: outcome.exitCode,
+      output: outcome.output,
+      longOutput: outcome.longOutput,
+      perfdata: outcome.perfdata,
+      plannedAt,
+      startedAt,
+      durationMs: now - startedAt,
+    };
+    const previous =
+      this.states.get(objectId) ?? initialState(objectId, checkable.isHost ? 'host' : 'service', now);
+    const policy = {
+      maxAttempts: spec.maxAttempts,
+      flap: {
+        low: this.model.settings.flapLowThreshold,
+        high: this.model.settings.flapHighThreshold,
+        enabled: true,
+      },
+    };
+    const base = {
+      exitCode: outcome.exitCode,
+      output: outcome.output,
+      longOutput: outcome.longOutput,
+      at: now,
+    };
+    const applied = checkable.isHost
+      ? applyHostResult(previous, { ...base, reachable: this.isReachable(checkable.dependsOn) }, policy)
+      : applyServiceResult(
+          previous,
+          { ...base, hostUp: this.isHostUp(checkable.dependsOn[0] as string) },
+          policy,
+        );
+    this.states.set(objectId, applied.state);
+    this.writer.add(result, applied.state, applied.events);
+
+    if (this.stopped) return;
+    let dueAt: number;
+    if (applied.nextCheck === 'retry') {
+      dueAt = now + spec.retryIntervalMs;
+      checkable.retrying = true;
+    } else if (checkable.retrying) {
+      dueAt = now + spec.intervalMs;
+      checkable.retrying = false;
+    } else {
+      dueAt = nextRunAfter(plannedAt, spec.intervalMs, now);
+    }
+    if (checkable.slot.heapIndex >= 0) this.heap.remove(checkable.slot);
+    checkable.slot.dueAt = dueAt;
+    this.heap.push(checkable.slot);
+    this.arm();
+  }
+
+  /** A host without a check is taken to be UP, as Nagios does. */
+  private isHostUp(hostName: string): boolean {
+    const state = this.states.get(hostName);
+    return state === undefined || state.state === HostState.UP || !this.model.hosts.get(hostName)?.check;
+  }
+
+  /** Nagios Core 4: a host is reachable when it has no parents or any parent is UP. */
+  private isReachable(parents: string[]): boolean {
+    return parents.length === 0 || parents.some((parent) => this.isHostUp(parent));
+  }
+}
+
+function unknown(output: string): CheckOutcome {
+  return { exitCode: ServiceState.UNKNOWN, output, longOutput: '', perfdata: [] };
+}

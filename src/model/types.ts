@@ -1,0 +1,176 @@
+// The object graph every later stage reads. Built once per config load by
+// src/config, never mutated afterwards: a reload builds a new one.
+
+/** Service states, numbered as the Nagios plugin API numbers exit codes. */
+export const ServiceState = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 } as const;
+export type ServiceState = (typeof ServiceState)[keyof typeof ServiceState];
+
+/** Host states, numbered as Nagios Core numbers them. */
+export const HostState = { UP: 0, DOWN: 1, UNREACHABLE: 2 } as const;
+export type HostState = (typeof HostState)[keyof typeof HostState];
+
+export const SERVICE_STATE_NAMES = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const;
+export const HOST_STATE_NAMES = ['UP', 'DOWN', 'UNREACHABLE'] as const;
+
+export type StateType = 'SOFT' | 'HARD';
+
+/** Where a config value came from, for `file:line` errors after loading. */
+export interface SourcePlace {
+  file: string;
+  line: number;
+}
+
+export interface PhysicalLocation {
+  site?: string;
+  room?: string;
+  cabinet?: string;
+  rackUnit?: string;
+  /** Out-of-band management address (IPMI, iDRAC, iLO, serial console). */
+  oob?: string;
+  notes?: string;
+}
+
+/** How to run one check and how often. Times are in milliseconds. */
+export interface CheckSpec {
+  /** Registered check kind: "plugin", "dummy", "tcp", "http", ... */
+  kind: string;
+  /** Kind-specific settings, validated by the kind's own schema. */
+  params: Record<string, unknown>;
+  intervalMs: number;
+  retryIntervalMs: number;
+  maxAttempts: number;
+  timeoutMs: number;
+}
+
+export interface Host {
+  /** Object id: the host name. */
+  id: string;
+  name: string;
+  displayName: string;
+  address: string;
+  /** Without a check a host is assumed UP, as Nagios does for hosts with no check_command. */
+  check?: CheckSpec;
+  parents: string[];
+  groups: string[];
+  tags: string[];
+  location: PhysicalLocation;
+  /** Free-form variables usable as `$_HOSTNAME$` style custom macros. */
+  vars: Record<string, string>;
+  source: SourcePlace;
+}
+
+export interface Service {
+  /** Object id: `host/name`. */
+  id: string;
+  host: string;
+  name: string;
+  displayName: string;
+  check: CheckSpec;
+  tags: string[];
+  vars: Record<string, string>;
+  source: SourcePlace;
+}
+
+export interface HostGroup {
+  name: string;
+  description: string;
+  /** Resolved member host names (explicit members plus hosts naming the group). */
+  members: string[];
+  source: SourcePlace;
+}
+
+export interface StoreSettings {
+  kind: 'sqlite' | 'postgres';
+  /** SQLite file path, relative paths resolved against the config location. */
+  path: string;
+  /** PostgreSQL connection string. */
+  url: string;
+  /** Raw check results are kept this long, then downsampled. */
+  resultRetentionMs: number;
+  /** Downsampled (hourly) perfdata is kept this long. */
+  downsampledRetentionMs: number;
+  /** State-change history is kept this long. */
+  historyRetentionMs: number;
+}
+
+export interface Settings {
+  /** Most checks running at once. */
+  concurrency: number;
+  /** Most bytes of plugin output kept per check. */
+  maxOutputBytes: number;
+  store: StoreSettings;
+  /** Address of the HTTP API (`host:port`), or empty to disable it. */
+  listen: string;
+  /** Flap detection thresholds in percent state change (Nagios defaults 5 / 20 for services). */
+  flapLowThreshold: number;
+  flapHighThreshold: number;
+}
+
+export interface Model {
+  settings: Settings;
+  /** `$USERn$` macros. */
+  userMacros: Record<string, string>;
+  hosts: Map<string, Host>;
+  services: Map<string, Service>;
+  hostGroups: Map<string, HostGroup>;
+}
+
+/** One parsed performance data item, per the Monitoring Plugins guidelines. */
+export interface PerfDatum {
+  label: string;
+  value: number;
+  unit: string;
+  warn?: string;
+  crit?: string;
+  min?: number;
+  max?: number;
+}
+
+/** What a check run produced, before the state machine interprets it. */
+export interface CheckResult {
+  objectId: string;
+  /** Plugin exit code mapped to 0..3 (anything else is already 3, UNKNOWN). */
+  exitCode: ServiceState;
+  /** First line of output, without perfdata. */
+  output: string;
+  /** Remaining lines, without perfdata. */
+  longOutput: string;
+  perfdata: PerfDatum[];
+  /** When the scheduler meant it to start (ms since epoch). */
+  plannedAt: number;
+  startedAt: number;
+  durationMs: number;
+}
+
+/** Current state of a host or service, as kept by the state machine and the store. */
+export interface ObjectState {
+  objectId: string;
+  /** ServiceState for services, HostState for hosts. */
+  state: number;
+  stateType: StateType;
+  attempt: number;
+  lastHardState: number;
+  lastStateChange: number;
+  lastHardStateChange: number;
+  lastCheck: number;
+  output: string;
+  longOutput: string;
+  /** The last up-to-21 states, oldest first, for flap detection. */
+  recentStates: number[];
+  percentStateChange: number;
+  flapping: boolean;
+}
+
+export type StateEventKind = 'soft-change' | 'hard-change' | 'recovery' | 'flapping-start' | 'flapping-stop';
+
+/** Something that happened to an object's state; stored as history and fed to alerting. */
+export interface StateEvent {
+  objectId: string;
+  kind: StateEventKind;
+  at: number;
+  state: number;
+  previousState: number;
+  stateType: StateType;
+  attempt: number;
+  output: string;
+}

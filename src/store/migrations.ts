@@ -1,0 +1,128 @@
+// Schema migrations, applied by kysely's Migrator from this in-code list. Migrations are
+// append-only: never edit one that has shipped, add the next one instead. Kysely records
+// applied names in kysely_migration, so migrate() on every start is a no-op once current.
+import { type Kysely, type Migration, Migrator, sql } from 'kysely';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+// `Kysely<any>` is what kysely's Migration type hands us: a migration must not depend on
+// the current table types, which describe the schema after the last migration.
+// biome-ignore lint/suspicious/noExplicitAny: migrations run against an untyped schema
+type AnyDb = Kysely<any>;
+
+function initialSchema(dialect: Dialect): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable('object_states')
+        .addColumn('object_id', 'text', (col) => col.primaryKey())
+        .addColumn('state', 'integer', (col) => col.notNull())
+        .addColumn('state_type', 'text', (col) => col.notNull())
+        .addColumn('attempt', 'integer', (col) => col.notNull())
+        .addColumn('last_hard_state', 'integer', (col) => col.notNull())
+        .addColumn('last_state_change', 'bigint', (col) => col.notNull())
+        .addColumn('last_hard_state_change', 'bigint', (col) => col.notNull())
+        .addColumn('last_check', 'bigint', (col) => col.notNull())
+        .addColumn('output', 'text', (col) => col.notNull())
+        .addColumn('long_output', 'text', (col) => col.notNull())
+        .addColumn('recent_states', 'text', (col) => col.notNull())
+        .addColumn('percent_state_change', 'double precision', (col) => col.notNull())
+        .addColumn('flapping', 'integer', (col) => col.notNull())
+        .execute();
+
+      // The one dialect difference: an auto-assigned id.
+      const events = db.schema.createTable('state_events');
+      await (dialect === 'postgres'
+        ? events.addColumn('id', 'bigserial', (col) => col.primaryKey())
+        : events.addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement())
+      )
+        .addColumn('object_id', 'text', (col) => col.notNull())
+        .addColumn('host_id', 'text', (col) => col.notNull())
+        .addColumn('kind', 'text', (col) => col.notNull())
+        .addColumn('at', 'bigint', (col) => col.notNull())
+        .addColumn('state', 'integer', (col) => col.notNull())
+        .addColumn('previous_state', 'integer', (col) => col.notNull())
+        .addColumn('state_type', 'text', (col) => col.notNull())
+        .addColumn('attempt', 'integer', (col) => col.notNull())
+        .addColumn('output', 'text', (col) => col.notNull())
+        .execute();
+      // Unique so that a retried batch inserts nothing twice; it also serves (object_id, at) lookups.
+      await db.schema
+        .createIndex('state_events_object_at_kind')
+        .on('state_events')
+        .columns(['object_id', 'at', 'kind'])
+        .unique()
+        .execute();
+      await db.schema
+        .createIndex('state_events_host_at')
+        .on('state_events')
+        .columns(['host_id', 'at'])
+        .execute();
+      await db.schema.createIndex('state_events_at').on('state_events').column('at').execute();
+
+      // (object_id, started_at) identifies a check run: a retried batch's results are ignored.
+      await db.schema
+        .createTable('check_results')
+        .addColumn('object_id', 'text', (col) => col.notNull())
+        .addColumn('planned_at', 'bigint', (col) => col.notNull())
+        .addColumn('started_at', 'bigint', (col) => col.notNull())
+        .addColumn('duration_ms', 'double precision', (col) => col.notNull())
+        .addColumn('exit_code', 'integer', (col) => col.notNull())
+        .addColumn('output', 'text', (col) => col.notNull())
+        .addColumn('long_output', 'text', (col) => col.notNull())
+        .addColumn('perfdata', 'text', (col) => col.notNull())
+        .addPrimaryKeyConstraint('check_results_pk', ['object_id', 'started_at'])
+        .execute();
+      await db.schema
+        .createIndex('check_results_started_at')
+        .on('check_results')
+        .column('started_at')
+        .execute();
+
+      await db.schema
+        .createTable('perfdata_hourly')
+        .addColumn('object_id', 'text', (col) => col.notNull())
+        .addColumn('label', 'text', (col) => col.notNull())
+        .addColumn('hour_start', 'bigint', (col) => col.notNull())
+        .addColumn('min', 'double precision', (col) => col.notNull())
+        .addColumn('max', 'double precision', (col) => col.notNull())
+        .addColumn('sum', 'double precision', (col) => col.notNull())
+        .addColumn('count', 'integer', (col) => col.notNull())
+        .addColumn('unit', 'text', (col) => col.notNull())
+        .addPrimaryKeyConstraint('perfdata_hourly_pk', ['object_id', 'label', 'hour_start'])
+        .execute();
+      await db.schema
+        .createIndex('perfdata_hourly_hour_start')
+        .on('perfdata_hourly')
+        .column('hour_start')
+        .execute();
+    },
+    async down(db: AnyDb) {
+      for (const table of ['perfdata_hourly', 'check_results', 'state_events', 'object_states']) {
+        await sql`drop table if exists ${sql.table(table)}`.execute(db);
+      }
+    },
+  };
+}
+
+export function migrations(dialect: Dialect): Record<string, Migration> {
+  return {
+    '0001_initial_schema': initialSchema(dialect),
+  };
+}
+
+/** Bring the schema up to date; throws the first failing migration's error. */
+export async function migrateToLatest(db: AnyDb, dialect: Dialect): Promise<void> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations(dialect) } });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((result) => result.status === 'Error');
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `${dialect} store: migration ${failed?.migrationName ?? '(listing)'} failed: ${message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}

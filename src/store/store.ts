@@ -1,0 +1,70 @@
+import type { CheckResult, ObjectState, StateEvent } from '../model/types.ts';
+
+/**
+ * One write of the engine's recent work. A batch is committed atomically: after
+ * `write` resolves, every state change in it survives `kill -9`. Retrying a batch after a
+ * rejected write is safe: a result is identified by (objectId, startedAt) and an event by
+ * (objectId, at, kind), so a repeat is ignored; states are upserted.
+ */
+export interface StoreBatch {
+  results: CheckResult[];
+  /** Latest state of each object touched since the previous batch. */
+  states: ObjectState[];
+  events: StateEvent[];
+}
+
+export interface HistoryQuery {
+  objectId: string;
+  /** Also include services of a host when objectId is a host name. */
+  includeServices?: boolean;
+  since?: number;
+  until?: number;
+  limit?: number;
+}
+
+export interface ResultQuery {
+  objectId: string;
+  since: number;
+  until: number;
+  limit?: number;
+}
+
+export interface PerfSample {
+  objectId: string;
+  label: string;
+  /** Start of the bucket (downsampled) or the check time (raw), ms since epoch. */
+  at: number;
+  min: number;
+  max: number;
+  avg: number;
+  count: number;
+  unit: string;
+}
+
+export interface MaintenanceReport {
+  resultsDownsampled: number;
+  resultsDeleted: number;
+  samplesDeleted: number;
+  eventsDeleted: number;
+}
+
+/** Persistence for the engine. SQLite (default) and PostgreSQL implement it alike. */
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Apply pending migrations. Safe to call on every start. */
+  migrate(): Promise<void>;
+  /** Every object's last committed state, for restoring the engine after a restart. */
+  loadStates(): Promise<ObjectState[]>;
+  write(batch: StoreBatch): Promise<void>;
+  /** Newest first (by time, then by insertion), so `limit` gives the latest events. */
+  history(query: HistoryQuery): Promise<StateEvent[]>;
+  /** Newest first, so `limit` gives the latest results. */
+  results(query: ResultQuery): Promise<CheckResult[]>;
+  /** Perfdata for one object, oldest first: raw samples where still kept, hourly buckets beyond. */
+  perfdata(objectId: string, since: number, until: number): Promise<PerfSample[]>;
+  /** Forget objects no longer configured (their history stays). */
+  dropStates(objectIds: string[]): Promise<void>;
+  /** Downsample results older than the raw retention, delete what is past retention. */
+  maintain(now: number): Promise<MaintenanceReport>;
+  close(): Promise<void>;
+}

@@ -27,10 +27,17 @@ export const dummyCheck: CheckKind<DummyParams> = {
     let state = p.state as ServiceState;
     if (p.cycle) {
       const id = target.service?.id ?? target.host.id;
-      const run = runsSoFar.get(id) ?? 0;
+      // Objects start at different points of the cycle so they do not all change state at once.
+      const run = runsSoFar.get(id) ?? stableHash(id);
       runsSoFar.set(id, run + 1);
       state = p.cycle[run % p.cycle.length] as ServiceState;
     }
     return { exitCode: state, output: p.output || `dummy state ${state}`, longOutput: '', perfdata: [] };
   },
 };
+
+function stableHash(text: string): number {
+  let hash = 2166136261;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619);
+  return hash >>> 0;
+}

@@ -29,8 +29,11 @@ export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string 
 /** Loads a config file, or every `*.yml` / `*.yaml` file under a directory, and resolves the model. */
 export async function loadConfig(configPath: string): Promise<LoadResult> {
   let files: string[];
+  let baseDir: string;
   try {
-    files = await configFiles(configPath);
+    const isDirectory = (await stat(configPath)).isDirectory();
+    baseDir = path.resolve(isDirectory ? configPath : path.dirname(configPath));
+    files = isDirectory ? await directoryFiles(configPath) : [configPath];
   } catch (error) {
     return { ok: false, errors: [{ file: configPath, line: 0, message: describeIoError(error) }] };
   }
@@ -55,7 +58,7 @@ export async function loadConfig(configPath: string): Promise<LoadResult> {
     else parsed.push(result);
   }
   if (errors.length > 0) return { ok: false, errors };
-  const resolved = resolveModel(parsed, path.dirname(path.resolve(files[0] as string)));
+  const resolved = resolveModel(parsed, baseDir);
   if (!resolved.ok) return resolved;
   return { ok: true, model: resolved.model, files };
 }
@@ -95,9 +98,7 @@ export function parseConfigText(file: string, text: string): ParsedFile | { erro
   return { file, content: validated.data, placeOf };
 }
 
-async function configFiles(configPath: string): Promise<string[]> {
-  const info = await stat(configPath);
-  if (!info.isDirectory()) return [configPath];
+async function directoryFiles(configPath: string): Promise<string[]> {
   const entries = await readdir(configPath, { recursive: true, withFileTypes: true });
   return entries
     .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name) && !e.name.startsWith('.'))

@@ -164,7 +164,7 @@ export class Engine {
     await this.writer.stop();
   }
 
-  /** Runs one check now, outside its schedule (its next planned run stays). */
+  /** Moves a check's next run to now; later runs follow on from it. */
   checkNow(objectId: string): boolean {
     const checkable = this.checkables.get(objectId);
     if (!checkable || checkable.running) return false;

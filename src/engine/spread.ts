@@ -3,8 +3,8 @@
  * starting (or reloading) with thousands of checks causes no herd. Pure.
  *
  * Checks are grouped by interval; within a group the k-th of n starts at
- * `now + (k + 0.5) * interval / n`, so a group of one starts half an interval in
- * rather than all at once, and every slot is equally far from its neighbours.
+ * `now + k * interval / n`: every slot equally far from its neighbours, and a check
+ * added alone (say by a reload) runs at once.
  */
 export function spreadFirstRuns(
   checks: readonly { objectId: string; intervalMs: number }[],
@@ -20,7 +20,7 @@ export function spreadFirstRuns(
   for (const [intervalMs, ids] of byInterval) {
     const step = intervalMs / ids.length;
     ids.forEach((id, k) => {
-      firstRuns.set(id, now + Math.floor((k + 0.5) * step));
+      firstRuns.set(id, now + Math.floor(k * step));
     });
   }
   return firstRuns;

@@ -1,10 +1,10 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isNode, LineCounter, parseDocument } from 'yaml';
 import type { Model, SourcePlace } from '../model/types.ts';
 import { type ConfigError, formatConfigError } from './errors.ts';
 import { resolveModel } from './resolve.ts';
 import { fileSchema, type RawFile } from './schema.ts';
+import { parseYamlWithPositions, YamlSyntaxError } from './yaml-positions.ts';
 
 /** One validated config file, with a way to find the line of any value in it. */
 export interface ParsedFile {
@@ -65,27 +65,19 @@ export async function loadConfig(configPath: string): Promise<LoadResult> {
 
 /** Parses and validates one file's text. Exported for tests and for config given inline. */
 export function parseConfigText(file: string, text: string): ParsedFile | { errors: ConfigError[] } {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  const lineAt = (offset: number) => lineCounter.linePos(offset).line;
-  if (doc.errors.length > 0) {
-    return {
-      errors: doc.errors.map((e) => ({
-        file,
-        line: lineAt(e.pos[0]),
-        message: `YAML: ${firstLine(e.message)}`,
-      })),
-    };
+  let parsed: ReturnType<typeof parseYamlWithPositions>;
+  try {
+    parsed = parseYamlWithPositions(text);
+  } catch (error) {
+    if (error instanceof YamlSyntaxError)
+      return { errors: [{ file, line: error.line, message: `YAML: ${error.message}` }] };
+    throw error;
   }
-  const placeOf = (pathInFile: readonly (string | number)[]): SourcePlace => {
-    // Walk up the path until a node with a position is found (a missing key has none).
-    for (let depth = pathInFile.length; depth >= 0; depth--) {
-      const node = doc.getIn(pathInFile.slice(0, depth), true);
-      if (isNode(node) && node.range) return { file, line: lineAt(node.range[0]) };
-    }
-    return { file, line: 1 };
-  };
-  const data = doc.toJS({ maxAliasCount: 1000 }) ?? {};
+  const placeOf = (pathInFile: readonly (string | number)[]): SourcePlace => ({
+    file,
+    line: parsed.lineOf(pathInFile),
+  });
+  const data = parsed.data ?? {};
   const validated = fileSchema.safeParse(data);
   if (!validated.success) {
     return {
@@ -123,8 +115,4 @@ function describeIoError(error: unknown): string {
   if (code === 'ENOENT') return 'no such file or directory';
   if (code === 'EACCES') return 'permission denied';
   return error instanceof Error ? error.message : String(error);
-}
-
-function firstLine(text: string): string {
-  return text.split('\n')[0] ?? text;
 }

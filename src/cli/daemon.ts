@@ -64,6 +64,21 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     'vigil is checking',
   );
 
+  // Retention: downsample and delete old data in the background, never on the result path.
+  const maintain = async () => {
+    try {
+      const report = await store.maintain(Date.now());
+      if (report.resultsDeleted + report.samplesDeleted + report.eventsDeleted > 0)
+        log.info(report, 'store maintenance');
+    } catch (error) {
+      log.error({ err: error }, 'store maintenance failed; will try again');
+    }
+  };
+  const firstMaintenance = setTimeout(maintain, 60_000);
+  const maintenanceTimer = setInterval(maintain, 10 * 60_000);
+  firstMaintenance.unref();
+  maintenanceTimer.unref();
+
   let reloading: Promise<ReloadOutcome> | undefined;
   const reload = async (): Promise<ReloadOutcome> => {
     const loaded = await loadConfig(options.configPath);
@@ -90,6 +105,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     reload: serialisedReload,
     apiAddress: undefined,
     async stop() {
+      clearTimeout(firstMaintenance);
+      clearInterval(maintenanceTimer);
       await api?.close();
       await engine.stop();
       await spawner.close();

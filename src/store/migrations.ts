@@ -7,7 +7,6 @@ export type Dialect = 'sqlite' | 'postgres';
 
 // `Kysely<any>` is what kysely's Migration type hands us: a migration must not depend on
 // the current table types, which describe the schema after the last migration.
-// biome-ignore lint/suspicious/noExplicitAny: migrations run against an untyped schema
 type AnyDb = Kysely<any>;
 
 function initialSchema(dialect: Dialect): Migration {

@@ -29,7 +29,6 @@ export const NO_OUTPUT = '(No output returned from plugin)';
 const decoder = new TextDecoder('utf-8', { fatal: false });
 // C0 controls except tab and newline, DEL, C1 controls. Carriage returns go too, so
 // "\r\n" line ends read as "\n".
-// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 const NUMBER = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
 const VALUE_AND_UNIT = /^([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|U)([^\d;]*)$/;

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { Spawner } from '../src/checks/plugin/spawner.ts';
@@ -72,6 +73,9 @@ export async function main(argv: string[]): Promise<void> {
   await sleep(warmupS * 1000);
   const before = snapshot(engine, spawner);
   engine.latency.reset();
+  // How long the event loop is blocked: spawning and storing must not stall the scheduler.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const ticker = setInterval(() => {
     const now = snapshot(engine, spawner);
     const seconds = (now.at - before.at) / 1000;
@@ -83,6 +87,7 @@ export async function main(argv: string[]): Promise<void> {
   }, 5_000);
   await sleep(durationS * 1000);
   clearInterval(ticker);
+  loopDelay.disable();
   const after = snapshot(engine, spawner);
   const latency = engine.latency;
   const windowS = (after.at - before.at) / 1000;
@@ -109,6 +114,7 @@ export async function main(argv: string[]): Promise<void> {
     latency_p50_ms: Math.round(latency.percentile(0.5)),
     latency_p99_ms: Math.round(latency.percentile(0.99)),
     latency_max_ms: Math.round(latency.max),
+    event_loop_delay_p99_ms: Math.round(loopDelay.percentile(99) / 1e5) / 10,
     cpu_pct: cpu(before.cpuUs, after.cpuUs),
     ...(kind === 'plugin'
       ? {

@@ -1,5 +1,5 @@
 // Compiles the plugin co-process (src/checks/plugin/vigil-spawn.c) to build/vigil-spawn.
-// Run by npm's `prepare` script; plugin checks cannot run without it.
+// Run by npm's `install` script; plugin checks cannot run without it.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -179,7 +179,7 @@ export class Spawner {
 
   private start(): ChildProcess | undefined {
     if (!existsSync(this.binaryPath) && this.binaryPath === defaultBinary) {
-      // A checkout where `npm install` did not run the prepare script: build it now.
+      // A checkout where `npm install` did not run the install script: build it now.
       spawnSync(process.execPath, [`${packageRoot}scripts/build-spawner.mjs`], { stdio: 'ignore' });
     }
     if (!existsSync(this.binaryPath)) return undefined;

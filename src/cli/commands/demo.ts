@@ -28,31 +28,28 @@ export async function demoCommand(options: { listen: string; data: string }): Pr
       `API: http://${daemon.apiAddress}/api/v1/problems  metrics: http://${daemon.apiAddress}/metrics\n` +
       'Checks start within their first interval; press Ctrl-C to stop.\n\n',
   );
-  let lastPrinted = '';
+  // Print the table when a state changes (and every 30 s), not for every new response time.
+  let lastStates = '';
+  let lastPrintedAt = 0;
   const print = () => {
     const rows = [...daemon.engine.allStates()]
       .filter((s) => s.lastCheck > 0 && (model.hosts.has(s.objectId) || model.services.has(s.objectId)))
       .map((s) => describeState(model, s))
       .sort((a, b) => a.object.localeCompare(b.object));
+    const states = rows.map((r) => `${r.object}:${r.state}:${r.stateType}:${r.attempt}:${r.flapping}`).join(' ');
+    if (rows.length === 0 || (states === lastStates && Date.now() - lastPrintedAt < 30_000)) return;
+    lastStates = states;
+    lastPrintedAt = Date.now();
+    const metrics = daemon.engine.metrics();
     const table = renderTable(
       ['OBJECT', 'STATE', 'TYPE', 'ATTEMPT', 'OUTPUT'],
-      rows.map((r) => [
-        r.object,
-        r.state + (r.flapping ? ' (flapping)' : ''),
-        r.stateType,
-        r.attempt,
-        r.output,
-      ]),
+      rows.map((r) => [r.object, r.state + (r.flapping ? ' (flapping)' : ''), r.stateType, r.attempt, r.output]),
       70,
     );
-    if (rows.length > 0 && table !== lastPrinted) {
-      const latency = daemon.engine.metrics().latency;
-      process.stdout.write(
-        `${new Date().toLocaleTimeString()}  checks run: ${daemon.engine.metrics().checksCompleted}, ` +
-          `schedule latency p99: ${latency.percentile(0.99).toFixed(0)} ms\n${table}\n\n`,
-      );
-      lastPrinted = table;
-    }
+    process.stdout.write(
+      `${new Date().toLocaleTimeString()}  checks run: ${metrics.checksCompleted}, ` +
+        `schedule latency p99: ${metrics.latency.percentile(0.99).toFixed(0)} ms\n${table}\n\n`,
+    );
   };
-  setInterval(print, 2_000).unref();
+  setInterval(print, 1_000).unref();
 }

@@ -36,14 +36,22 @@ export async function demoCommand(options: { listen: string; data: string }): Pr
       .filter((s) => s.lastCheck > 0 && (model.hosts.has(s.objectId) || model.services.has(s.objectId)))
       .map((s) => describeState(model, s))
       .sort((a, b) => a.object.localeCompare(b.object));
-    const states = rows.map((r) => `${r.object}:${r.state}:${r.stateType}:${r.attempt}:${r.flapping}`).join(' ');
+    const states = rows
+      .map((r) => `${r.object}:${r.state}:${r.stateType}:${r.attempt}:${r.flapping}`)
+      .join(' ');
     if (rows.length === 0 || (states === lastStates && Date.now() - lastPrintedAt < 30_000)) return;
     lastStates = states;
     lastPrintedAt = Date.now();
     const metrics = daemon.engine.metrics();
     const table = renderTable(
       ['OBJECT', 'STATE', 'TYPE', 'ATTEMPT', 'OUTPUT'],
-      rows.map((r) => [r.object, r.state + (r.flapping ? ' (flapping)' : ''), r.stateType, r.attempt, r.output]),
+      rows.map((r) => [
+        r.object,
+        r.state + (r.flapping ? ' (flapping)' : ''),
+        r.stateType,
+        r.attempt,
+        r.output,
+      ]),
       70,
     );
     process.stdout.write(

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import {
+  breaches,
+  parseRange,
+  stateFor,
+  type ThresholdRange,
+  worstState,
+} from '../../src/checks/thresholds.ts';
+
+function range(text: string): ThresholdRange {
+  const parsed = parseRange(text);
+  if (typeof parsed === 'string') throw new Error(parsed);
+  return parsed;
+}
+
+test('the Monitoring Plugins range table', () => {
+  // From the guidelines: each row is a range, a value, and whether it alerts.
+  const table: [string, number, boolean][] = [
+    ['10', -1, true],
+    ['10', 0, false],
+    ['10', 10, false],
+    ['10', 11, true],
+    ['10:', 9.9, true],
+    ['10:', 10, false],
+    ['10:', 1e9, false],
+    ['~:10', -1e9, false],
+    ['~:10', 10.5, true],
+    ['10:20', 9, true],
+    ['10:20', 15, false],
+    ['10:20', 21, true],
+    ['@10:20', 10, true],
+    ['@10:20', 20, true],
+    ['@10:20', 21, false],
+    ['@10:20', 9, false],
+  ];
+  for (const [text, value, alerts] of table)
+    assert.equal(breaches(range(text), value), alerts, `${text} with ${value}`);
+});
+
+test('bad ranges are explained, not thrown', () => {
+  for (const bad of ['', 'ten', '20:10', '1:x', 'x:1', '@']) {
+    const parsed = parseRange(bad);
+    assert.equal(typeof parsed, 'string', bad);
+  }
+});
+
+test('an @ range alerts exactly where the plain range does not', () => {
+  fc.assert(
+    fc.property(
+      fc.double({ min: -1e6, max: 1e6, noNaN: true }),
+      fc.double({ min: -1e6, max: 1e6, noNaN: true }),
+      fc.double({ min: -2e6, max: 2e6, noNaN: true }),
+      (a, b, value) => {
+        const [low, high] = a <= b ? [a, b] : [b, a];
+        const plain = range(`${low}:${high}`);
+        const inverted = range(`@${low}:${high}`);
+        assert.notEqual(breaches(plain, value), breaches(inverted, value));
+      },
+    ),
+  );
+});
+
+test('critical wins over warning; the worst of several states', () => {
+  assert.equal(stateFor(95, { warn: range('80'), crit: range('90') }), 2);
+  assert.equal(stateFor(85, { warn: range('80'), crit: range('90') }), 1);
+  assert.equal(stateFor(5, { warn: range('80'), crit: range('90') }), 0);
+  assert.equal(worstState([0, 3, 1]), 1);
+  assert.equal(worstState([0, 3]), 3);
+  assert.equal(worstState([2, 1, 3]), 2);
+  assert.equal(worstState([]), 0);
+});

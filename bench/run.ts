@@ -2,6 +2,7 @@
 const benches: Record<string, () => Promise<{ main(argv: string[]): Promise<void> }>> = {
   engine: () => import('./engine.ts'),
   startup: () => import('./startup.ts'),
+  topology: () => import('./topology.ts'),
 };
 
 const [name, ...rest] = process.argv.slice(2);

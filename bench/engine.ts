@@ -180,6 +180,7 @@ function buildModel(
         displayName: hostName,
         address: '127.0.0.1',
         parents: [],
+        parentsMinUp: 1,
         groups: [],
         tags: [],
         location: {},
@@ -213,6 +214,7 @@ function buildModel(
     hosts,
     services: serviceMap,
     hostGroups: new Map(),
+    dependencies: [],
   };
 }
 

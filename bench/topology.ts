@@ -55,7 +55,7 @@ export async function main(argv: string[]): Promise<void> {
     requirements.set(service, [need([host], 'runs on')]);
   }
   const compiled = compileTopology({ objects, requirements });
-  if (!compiled.ok) throw new Error(compiled.errors.join('\n'));
+  if (!compiled.ok) throw new Error(compiled.errors.map((e) => e.message).join('\n'));
   const graph = compiled.graph;
   const states = emptyStates(graph);
 

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { checkKinds } from '../checks/index.ts';
 import type {
   CheckSpec,
+  Dependency,
   Host,
   HostGroup,
   Model,
@@ -10,6 +11,8 @@ import type {
   Settings,
   SourcePlace,
 } from '../model/types.ts';
+import { topologySpecOf } from '../topology/from-model.ts';
+import { compileTopology } from '../topology/graph.ts';
 import { parseDuration } from './duration.ts';
 import type { ConfigError } from './errors.ts';
 import type { ParsedFile } from './load.ts';
@@ -58,6 +61,7 @@ export function resolveModel(
   let settingsPlaced: Placed<NonNullable<ParsedFile['content']['settings']>> | undefined;
   const rawHosts: Placed<RawHost>[] = [];
   const rawServices: Placed<RawService & { inlineHost?: string }>[] = [];
+  const rawDependencies: Placed<NonNullable<ParsedFile['content']['dependencies']>[number]>[] = [];
 
   for (const file of files) {
     const { content, placeOf } = file;
@@ -90,6 +94,9 @@ export function resolveModel(
     });
     (content.services ?? []).forEach((service, i) => {
       rawServices.push({ value: service, place: placeOf(['services', i]) });
+    });
+    (content.dependencies ?? []).forEach((dependency, i) => {
+      rawDependencies.push({ value: dependency, place: placeOf(['dependencies', i]) });
     });
   }
 
@@ -149,6 +156,7 @@ export function resolveModel(
       address: host.address ?? raw.name,
       ...(check ? { check } : {}),
       parents: host.parents ?? [],
+      parentsMinUp: host.parents_min_up ?? 1,
       groups: host.groups ?? [],
       tags: host.tags ?? [],
       location,
@@ -163,9 +171,13 @@ export function resolveModel(
         fail(host.source, `host "${host.name}" has parent "${parent}", which is not defined`);
     }
   }
-  for (const cycle of findParentCycles(hosts)) {
-    const first = hosts.get(cycle[0] as string) as Host;
-    fail(first.source, `parents form a loop: ${[...cycle, cycle[0]].join(' -> ')}`);
+  for (const host of hosts.values()) {
+    if (host.parentsMinUp > Math.max(1, host.parents.length)) {
+      fail(
+        host.source,
+        `host "${host.name}" needs ${host.parentsMinUp} parents up but has ${host.parents.length}`,
+      );
+    }
   }
 
   // 5. Host groups: declared members plus hosts that name the group.
@@ -231,12 +243,16 @@ export function resolveModel(
         );
         continue;
       }
+      if (raw.attached_to && !hosts.has(raw.attached_to)) {
+        fail(place, `service "${raw.name}" is attached to host "${raw.attached_to}", which is not defined`);
+      }
       services.set(id, {
         id,
         host: hostName,
         name: raw.name,
         displayName: service.display_name ?? raw.name,
         check,
+        ...(raw.attached_to ? { attachedTo: raw.attached_to } : {}),
         tags: service.tags ?? [],
         vars: service.vars ?? {},
         source: place,
@@ -244,8 +260,39 @@ export function resolveModel(
     }
   }
 
+  // 7. Dependencies, then the whole dependency graph: a loop would leave no root cause.
+  const dependencies: Dependency[] = [];
+  for (const { value: raw, place } of rawDependencies) {
+    for (const ref of [...raw.objects, ...raw.on]) {
+      if (!hosts.has(ref) && !services.has(ref))
+        fail(place, `dependency names "${ref}", which is not a defined host or host/service`);
+    }
+    if (raw.min_up !== undefined && raw.min_up > raw.on.length) {
+      fail(place, `dependency needs ${raw.min_up} of ${raw.on.length} objects up`);
+    }
+    for (const dependent of raw.objects) {
+      dependencies.push({
+        dependent,
+        on: raw.on,
+        minUp: raw.min_up ?? raw.on.length,
+        failingStates: raw.failing_states ?? [],
+        disableChecks: raw.disable_checks ?? false,
+        source: place,
+      });
+    }
+  }
   if (errors.length > 0) return { ok: false, errors: dedupe(errors) };
-  return { ok: true, model: { settings, userMacros, hosts, services, hostGroups } };
+  const model: Model = { settings, userMacros, hosts, services, hostGroups, dependencies };
+  const topology = compileTopology(topologySpecOf(model));
+  if (!topology.ok) {
+    for (const error of topology.errors) {
+      const source = hosts.get(error.objectId)?.source ??
+        services.get(error.objectId)?.source ?? { file: baseDir, line: 0 };
+      fail(source, error.message);
+    }
+    return { ok: false, errors: dedupe(errors) };
+  }
+  return { ok: true, model };
 }
 
 function resolveCheck(
@@ -321,27 +368,6 @@ function mergeInherited<T extends Inheritable>(own: T, parent: Inheritable): T {
   if (parent.vars || own.vars) merged.vars = { ...parent.vars, ...own.vars };
   if (parent.location || own.location) merged.location = { ...parent.location, ...own.location };
   return merged as T;
-}
-
-function findParentCycles(hosts: Map<string, Host>): string[][] {
-  const cycles: string[][] = [];
-  const state = new Map<string, 'visiting' | 'done'>();
-  const stack: string[] = [];
-  const visit = (name: string) => {
-    const seen = state.get(name);
-    if (seen === 'done') return;
-    if (seen === 'visiting') {
-      cycles.push(stack.slice(stack.indexOf(name)));
-      return;
-    }
-    state.set(name, 'visiting');
-    stack.push(name);
-    for (const parent of hosts.get(name)?.parents ?? []) if (hosts.has(parent)) visit(parent);
-    stack.pop();
-    state.set(name, 'done');
-  };
-  for (const name of hosts.keys()) visit(name);
-  return cycles;
 }
 
 function addUnique<T>(

@@ -63,6 +63,7 @@ export const serviceSchema = z.strictObject({
   host: name.optional(),
   hosts: z.array(name).optional(),
   host_groups: z.array(name).optional(),
+  attached_to: name.optional(),
 });
 export type RawService = z.infer<typeof serviceSchema>;
 
@@ -75,6 +76,7 @@ export const hostSchema = z.strictObject({
   display_name: z.string().optional(),
   address: z.string().min(1).optional(),
   parents: z.array(name).optional(),
+  parents_min_up: z.number().int().min(1).optional(),
   groups: z.array(name).optional(),
   location: location.optional(),
   services: z.array(inlineServiceSchema).optional(),
@@ -85,10 +87,27 @@ export const templateSchema = z.strictObject({
   ...schedulingFields,
   address: z.string().min(1).optional(),
   parents: z.array(name).optional(),
+  parents_min_up: z.number().int().min(1).optional(),
   groups: z.array(name).optional(),
   location: location.optional(),
 });
 export type RawTemplate = z.infer<typeof templateSchema>;
+
+/** An object reference: a host name or `host/service`. */
+const objectRef = z.string().regex(/^[^/\s]+(\/.+)?$/, 'is not a host name or host/service');
+
+export const dependencySchema = z.strictObject({
+  /** The dependent objects: hosts or host/service ids. */
+  objects: z.array(objectRef).min(1, 'needs at least one dependent object'),
+  on: z.array(objectRef).min(1, 'needs at least one object to depend on'),
+  /** Default: every object in `on` is needed. */
+  min_up: z.number().int().min(1).optional(),
+  failing_states: z
+    .array(z.enum(['WARNING', 'CRITICAL', 'UNKNOWN', 'DOWN', 'UNREACHABLE']))
+    .min(1)
+    .optional(),
+  disable_checks: z.boolean().optional(),
+});
 
 export const hostGroupSchema = z.strictObject({
   description: z.string().optional(),
@@ -136,5 +155,6 @@ export const fileSchema = z.strictObject({
   host_groups: z.record(name, hostGroupSchema).optional(),
   hosts: z.array(hostSchema).optional(),
   services: z.array(serviceSchema).optional(),
+  dependencies: z.array(dependencySchema).optional(),
 });
 export type RawFile = z.infer<typeof fileSchema>;

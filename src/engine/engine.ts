@@ -20,6 +20,8 @@ interface Checkable {
   target: CheckTarget;
   /** Parent host names (hosts) or the service's host name (services). */
   dependsOn: string[];
+  /** How many of `dependsOn` must be UP (hosts: parents_min_up; services: their one host). */
+  minUp: number;
   slot: ScheduledCheck;
   running: boolean;
   retrying: boolean;
@@ -34,6 +36,8 @@ export interface EngineOptions {
   onCommitted?: (events: StateEvent[]) => void;
   /** How often buffered results are written (ms). */
   flushIntervalMs?: number;
+  /** How fresh an UP result of a parent or host must be to skip an on-demand re-check (ms). */
+  upstreamCacheMs?: number;
 }
 
 export interface ReloadSummary {
@@ -52,6 +56,9 @@ export interface EngineMetrics {
   latency: LatencyHistogram;
   store: ResultWriter['metrics'];
 }
+
+/** Nagios's default cached host check horizon. */
+const UPSTREAM_CACHE_HORIZON_MS = 15_000;
 
 /** Grace after a check's timeout before the engine stops waiting for a kind that ignored the abort. */
 const ABORT_GRACE_MS = 2_000;
@@ -207,6 +214,7 @@ export class Engine {
       spec: CheckSpec,
       target: CheckTarget,
       dependsOn: string[],
+      minUp: number,
     ) => {
       const kind = checkKinds.get(spec.kind);
       if (!kind) throw new Error(`${objectId}: check kind "${spec.kind}" is not registered`);
@@ -217,17 +225,18 @@ export class Engine {
         kind,
         target,
         dependsOn,
+        minUp,
         slot: { objectId, dueAt: 0, heapIndex: -1 },
         running: false,
         retrying: false,
       });
     };
     for (const host of model.hosts.values()) {
-      if (host.check) add(host.id, true, host.check, { host }, host.parents);
+      if (host.check) add(host.id, true, host.check, { host }, host.parents, host.parentsMinUp);
     }
     for (const service of model.services.values()) {
       const host = model.hosts.get(service.host);
-      if (host) add(service.id, false, service.check, { host, service }, [service.host]);
+      if (host) add(service.id, false, service.check, { host, service }, [service.host], 1);
     }
     return result;
   }
@@ -406,7 +415,7 @@ export class Engine {
       at: now,
     };
     const applied = checkable.isHost
-      ? applyHostResult(previous, { ...base, reachable: this.isReachable(checkable.dependsOn) }, policy)
+      ? applyHostResult(previous, { ...base, reachable: this.isReachable(checkable) }, policy)
       : applyServiceResult(
           previous,
           { ...base, hostUp: this.isHostUp(checkable.dependsOn[0] as string) },
@@ -416,6 +425,7 @@ export class Engine {
     this.writer.add(result, applied.state, applied.events);
 
     if (this.stopped) return;
+    if (outcome.exitCode !== 0) this.confirmUpstream(checkable, now);
     let dueAt: number;
     if (applied.nextCheck === 'retry') {
       dueAt = now + spec.retryIntervalMs;
@@ -438,9 +448,31 @@ export class Engine {
     return state === undefined || state.state === HostState.UP || !this.model.hosts.get(hostName)?.check;
   }
 
-  /** Nagios Core 4: a host is reachable when it has no parents or any parent is UP. */
-  private isReachable(parents: string[]): boolean {
-    return parents.length === 0 || parents.some((parent) => this.isHostUp(parent));
+  /**
+   * Nagios Core 4: a host is reachable when it has no parents or any parent is UP;
+   * generalised to redundancy groups needing `parents_min_up` parents UP.
+   */
+  private isReachable(checkable: Checkable): boolean {
+    if (checkable.dependsOn.length === 0) return true;
+    let up = 0;
+    for (const parent of checkable.dependsOn) if (this.isHostUp(parent)) up += 1;
+    return up >= checkable.minUp;
+  }
+
+  /**
+   * A failing check re-checks, at once, the hosts it depends on whose last result is
+   * older than a few seconds (Nagios's on-demand host checks with a cache horizon): a
+   * dead switch is then confirmed before its hosts' and services' problems turn hard,
+   * so the symptoms are explained instead of racing ahead of their cause.
+   */
+  private confirmUpstream(checkable: Checkable, now: number): void {
+    for (const hostName of checkable.dependsOn) {
+      const upstream = this.checkables.get(hostName);
+      const state = this.states.get(hostName);
+      if (!upstream || upstream.running || !state || state.state !== HostState.UP) continue;
+      if (now - state.lastCheck > (this.options.upstreamCacheMs ?? UPSTREAM_CACHE_HORIZON_MS))
+        this.checkNow(hostName);
+    }
   }
 }
 

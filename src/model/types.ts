@@ -51,6 +51,8 @@ export interface Host {
   /** Without a check a host is assumed UP, as Nagios does for hosts with no check_command. */
   check?: CheckSpec;
   parents: string[];
+  /** How many parents must be UP for the host to be reachable (1: Nagios's "any parent"). */
+  parentsMinUp: number;
   groups: string[];
   tags: string[];
   location: PhysicalLocation;
@@ -66,8 +68,27 @@ export interface Service {
   name: string;
   displayName: string;
   check: CheckSpec;
+  /** For a switch-port check: the host plugged into the port, whose own failure explains the port's. */
+  attachedTo?: string;
   tags: string[];
   vars: Record<string, string>;
+  source: SourcePlace;
+}
+
+/** States a dependency can count as failing; hosts and services share one list. */
+export type FailingStateName = 'WARNING' | 'CRITICAL' | 'UNKNOWN' | 'DOWN' | 'UNREACHABLE';
+
+/**
+ * `dependent` needs at least `minUp` of `on` to be working. With `minUp` equal to the
+ * number of members every one is needed; with 1 it is a redundancy group.
+ */
+export interface Dependency {
+  dependent: string;
+  on: string[];
+  minUp: number;
+  failingStates: FailingStateName[];
+  /** Skip the dependent's checks while the dependency is failing (its state is explained anyway). */
+  disableChecks: boolean;
   source: SourcePlace;
 }
 
@@ -113,6 +134,7 @@ export interface Model {
   hosts: Map<string, Host>;
   services: Map<string, Service>;
   hostGroups: Map<string, HostGroup>;
+  dependencies: Dependency[];
 }
 
 /** One parsed performance data item, per the Monitoring Plugins guidelines. */

@@ -2,14 +2,23 @@
 // service dependencies and switch-port attachments all compile to one shape: an object
 // needs, for each of its requirement groups, at least `minUp` members not failing.
 
-/** States (as numbers) that count as failing for a requirement, as a bit mask: bit n = state n. */
+/**
+ * States that count as failing for a requirement, as a bit mask over topology state codes
+ * (bit n = code n). Topology codes put hosts and services on one scale:
+ * 0 OK/UP, 1 WARNING, 2 CRITICAL/DOWN, 3 UNKNOWN/UNREACHABLE (see `topologyCode`).
+ */
 export type StateMask = number;
+
+/** A host state (0 UP, 1 DOWN, 2 UNREACHABLE) on the topology scale. */
+export function hostTopologyCode(hostState: number): number {
+  return hostState === 0 ? 0 : hostState === 1 ? 2 : 3;
+}
 
 export const maskOf = (...states: number[]): StateMask =>
   states.reduce((mask, state) => mask | (1 << state), 0);
 
 /** Host DOWN or UNREACHABLE. */
-export const HOST_FAILING: StateMask = maskOf(1, 2);
+export const HOST_FAILING: StateMask = maskOf(2, 3);
 /** Service WARNING, CRITICAL or UNKNOWN. */
 export const SERVICE_FAILING: StateMask = maskOf(1, 2, 3);
 
@@ -49,11 +58,18 @@ export interface TopologyGraph {
   order: Int32Array;
 }
 
-export type CompileResult = { ok: true; graph: TopologyGraph } | { ok: false; errors: string[] };
+export interface TopologyError {
+  /** The object the problem was found on, so config errors can name its file and line. */
+  objectId: string;
+  message: string;
+}
+
+export type CompileResult = { ok: true; graph: TopologyGraph } | { ok: false; errors: TopologyError[] };
 
 /** Compiles a spec, refusing unknown members and cycles (which would have no root cause). */
 export function compileTopology(spec: TopologySpec): CompileResult {
-  const errors: string[] = [];
+  const errors: TopologyError[] = [];
+  const fail = (objectId: string, message: string) => errors.push({ objectId, message });
   const ids = [...spec.objects];
   const index = new Map(ids.map((id, i) => [id, i]));
   const requirements: Requirement[][] = ids.map(() => []);
@@ -61,7 +77,7 @@ export function compileTopology(spec: TopologySpec): CompileResult {
   for (const [objectId, specs] of spec.requirements) {
     const from = index.get(objectId);
     if (from === undefined) {
-      errors.push(`"${objectId}" has requirements but is not a known host or service`);
+      fail(objectId, `"${objectId}" has requirements but is not a known host or service`);
       continue;
     }
     for (const requirement of specs) {
@@ -69,8 +85,11 @@ export function compileTopology(spec: TopologySpec): CompileResult {
       for (const member of requirement.members) {
         const to = index.get(member);
         if (to === undefined)
-          errors.push(`"${objectId}" ${requirement.label} "${member}", which is not a known host or service`);
-        else if (to === from) errors.push(`"${objectId}" ${requirement.label} itself`);
+          fail(
+            objectId,
+            `"${objectId}" ${requirement.label} "${member}", which is not a known host or service`,
+          );
+        else if (to === from) fail(objectId, `"${objectId}" ${requirement.label} itself`);
         else if (!members.includes(to)) members.push(to);
       }
       if (members.length === 0) continue;
@@ -86,11 +105,13 @@ export function compileTopology(spec: TopologySpec): CompileResult {
   }
   if (errors.length > 0) return { ok: false, errors };
   const order = topologicalOrder(requirements);
-  if (!order.ok)
+  if (!order.ok) {
+    const cycle = order.cycle.map((i) => ids[i] as string);
     return {
       ok: false,
-      errors: [`dependencies form a loop: ${order.cycle.map((i) => ids[i]).join(' -> ')}`],
+      errors: [{ objectId: cycle[0] as string, message: `dependencies form a loop: ${cycle.join(' -> ')}` }],
     };
+  }
   return {
     ok: true,
     graph: {

@@ -174,24 +174,60 @@ test('YAML syntax errors and duplicate keys name their line', async () => {
   assert.match(broken[0] ?? '', /^y\.yml:\d+: YAML: /);
 });
 
-test('parent loops and template loops are refused', async () => {
-  const errors = await errorsOf({
-    'loops.yml': `templates:
-  a: { use: b }
-  b: { use: a }
-hosts:
-  - { name: x, parents: [y] }
-  - { name: y, parents: [x] }
+test('parent loops, dependency loops and template loops are refused', async () => {
+  const templates = await errorsOf({ 'loops.yml': 'templates:\n  a: { use: b }\n  b: { use: a }\n' });
+  assert.ok(
+    templates.some((e) => /template inheritance loops: a -> b -> a|b -> a -> b/.test(e)),
+    templates.join('\n'),
+  );
+  const parents = await errorsOf({
+    'loops.yml': 'hosts:\n  - { name: x, parents: [y] }\n  - { name: y, parents: [x] }\n',
+  });
+  assert.ok(
+    parents.some((e) => /^loops\.yml:[23]: dependencies form a loop: (x -> y -> x|y -> x -> y)/.test(e)),
+    parents.join('\n'),
+  );
+  const mixed = await errorsOf({
+    'deps.yml': `hosts:
+  - name: db
+    services: [{ name: mysql, check: { kind: dummy } }]
+  - name: app
+    parents: [db]
+    services: [{ name: web, check: { kind: dummy } }]
+dependencies:
+  - { objects: [db], on: [app/web] }
 `,
   });
   assert.ok(
-    errors.some((e) => /template inheritance loops: a -> b -> a|b -> a -> b/.test(e)),
-    errors.join('\n'),
+    mixed.some((e) => /dependencies form a loop/.test(e)),
+    mixed.join('\n'),
   );
-  assert.ok(
-    errors.some((e) => /parents form a loop: x -> y -> x/.test(e)),
-    errors.join('\n'),
-  );
+});
+
+test('dependencies, redundancy and switch ports name defined objects', async () => {
+  const errors = await errorsOf({
+    'deps.yml': `hosts:
+  - { name: tor-a }
+  - name: web
+    parents: [tor-a]
+    parents_min_up: 2
+  - name: tor-b
+    services: [{ name: port-1, attached_to: ghost, check: { kind: dummy } }]
+dependencies:
+  - { objects: [web/app], on: [db/mysql], min_up: 2 }
+`,
+  });
+  for (const fragment of [
+    'deps.yml:3: host "web" needs 2 parents up but has 1',
+    'deps.yml:7: service "port-1" is attached to host "ghost", which is not defined',
+    'deps.yml:9: dependency names "web/app", which is not a defined host or host/service',
+    'deps.yml:9: dependency needs 2 of 1 objects up',
+  ]) {
+    assert.ok(
+      errors.some((e) => e.startsWith(fragment)),
+      `missing "${fragment}" in:\n${errors.join('\n')}`,
+    );
+  }
 });
 
 test('unknown check kinds and bad plugin params are named', async () => {

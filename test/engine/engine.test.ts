@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, test } from 'node:test';
+import { after, afterEach, test } from 'node:test';
 import pino from 'pino';
 import { Spawner } from '../../src/checks/plugin/spawner.ts';
 import { Engine } from '../../src/engine/engine.ts';
@@ -12,6 +13,11 @@ import { eventually, modelFromYaml, sleep, tempDir } from '../helpers/model.ts';
 const spawner = new Spawner();
 const log = pino({ level: 'silent' });
 after(() => spawner.close());
+// A failed assertion must not leave an engine's timers keeping the test process alive.
+const started: Engine[] = [];
+afterEach(async () => {
+  for (const engine of started.splice(0)) await engine.stop(1_000);
+});
 
 async function sqliteStore(): Promise<Store> {
   const dir = await tempDir();
@@ -27,7 +33,12 @@ async function sqliteStore(): Promise<Store> {
   return store;
 }
 
-async function runEngine(model: Model, store?: Store, committed: StateEvent[] = []) {
+async function runEngine(
+  model: Model,
+  store?: Store,
+  committed: StateEvent[] = [],
+  upstreamCacheMs?: number,
+) {
   const theStore = store ?? (await sqliteStore());
   const engine = new Engine(model, await theStore.loadStates(), {
     store: theStore,
@@ -35,8 +46,10 @@ async function runEngine(model: Model, store?: Store, committed: StateEvent[] = 
     log,
     flushIntervalMs: 50,
     onCommitted: (events) => committed.push(...events),
+    ...(upstreamCacheMs === undefined ? {} : { upstreamCacheMs }),
   });
   engine.start();
+  started.push(engine);
   return { engine, store: theStore, committed };
 }
 
@@ -230,4 +243,61 @@ hosts:
   const stored = await real.results({ objectId: 'h/s', since: 0, until: Date.now() + 1 });
   assert.equal(stored.length, completed, 'every result accepted during the outage was written afterwards');
   await real.close();
+});
+
+test('a failing host re-checks its parents at once, and a dead parent makes it UNREACHABLE', async () => {
+  const dir = await tempDir();
+  const switchState = path.join(dir, 'switch-exit-code');
+  await writeFile(switchState, '0');
+  const model = modelFromYaml(`
+hosts:
+  - name: sw
+    interval: 1h
+    check: { command: "exit $(cat ${switchState})", shell: true }
+  - name: web
+    parents: [sw]
+    interval: 1h
+    retry_interval: 200ms
+    max_attempts: 2
+    check: { kind: dummy, state: CRITICAL }
+`);
+  const { engine, store } = await runEngine(model, undefined, [], 0);
+  assert.ok(await eventually(() => (engine.stateOf('sw')?.lastCheck ?? 0) > 0), 'switch checked at start');
+  assert.equal(engine.stateOf('sw')?.state, 0);
+  // The switch dies; its next scheduled check is an hour away. The host's failure must
+  // re-check the switch at once, so the host turns UNREACHABLE instead of DOWN.
+  await writeFile(switchState, '2');
+  engine.checkNow('web');
+  assert.ok(await eventually(() => engine.stateOf('web')?.stateType === 'HARD', 5_000));
+  assert.equal(engine.stateOf('sw')?.state, 1, 'switch re-checked on demand and found DOWN');
+  assert.equal(engine.stateOf('web')?.state, 2, 'host behind a DOWN parent is UNREACHABLE');
+  await engine.stop();
+  await store.close();
+});
+
+test('a host needing two of three parents is UNREACHABLE when only one is up', async () => {
+  const model = modelFromYaml(`
+hosts:
+  - { name: a, check: { kind: dummy, state: OK } }
+  - { name: b, check: { kind: dummy, state: CRITICAL }, max_attempts: 1 }
+  - { name: c, check: { kind: dummy, state: CRITICAL }, max_attempts: 1 }
+  - name: h
+    parents: [a, b, c]
+    parents_min_up: 2
+    max_attempts: 1
+    retry_interval: 100ms
+    check: { kind: dummy, state: CRITICAL }
+`);
+  const { engine, store } = await runEngine(model, undefined, [], 0);
+  for (const id of ['a', 'b', 'c']) engine.checkNow(id);
+  assert.ok(
+    await eventually(() => engine.stateOf('b')?.state === 1 && engine.stateOf('c')?.state === 1, 5_000),
+  );
+  engine.checkNow('h');
+  assert.ok(
+    await eventually(() => engine.stateOf('h')?.state === 2, 5_000),
+    `h is ${engine.stateOf('h')?.state}`,
+  );
+  await engine.stop();
+  await store.close();
 });

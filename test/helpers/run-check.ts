@@ -12,6 +12,7 @@ export function testHost(address = '127.0.0.1', name = 'test-host'): Host {
     displayName: name,
     address,
     parents: [],
+    parentsMinUp: 1,
     groups: [],
     tags: [],
     location: {},

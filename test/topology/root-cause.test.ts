@@ -23,7 +23,7 @@ const ANY_FAILURE = maskOf(1, 2, 3);
 
 function graphOf(objects: string[], requirements: Record<string, RequirementSpec[]>): TopologyGraph {
   const compiled = compileTopology({ objects, requirements: new Map(Object.entries(requirements)) });
-  if (!compiled.ok) throw new Error(compiled.errors.join('\n'));
+  if (!compiled.ok) throw new Error(compiled.errors.map((e) => e.message).join('\n'));
   return compiled.graph;
 }
 
@@ -87,7 +87,7 @@ test('a dead top-of-rack switch is the one root cause of everything behind it', 
   const analysis = analyse(
     graph,
     statesOf(graph, {
-      'tor-a': { state: 1 },
+      'tor-a': { state: 2 },
       'web-2': { state: 2 },
       'web-2/http': { state: 2 },
       'tor-a/port-1': { state: 2 },
@@ -116,7 +116,7 @@ test('a rebooting dual-homed host explains its own switch-port alerts', () => {
   const graph = rack();
   const analysis = analyse(
     graph,
-    statesOf(graph, { 'web-1': { state: 1 }, 'web-1/http': { state: 2 }, 'tor-a/port-1': { state: 2 } }),
+    statesOf(graph, { 'web-1': { state: 2 }, 'web-1/http': { state: 2 }, 'tor-a/port-1': { state: 2 } }),
   );
   assert.equal(verdictOf(graph, analysis, 'web-1').verdict, Verdict.ROOT);
   assert.deepEqual(verdictOf(graph, analysis, 'tor-a/port-1'), {
@@ -140,8 +140,8 @@ test('children failing before their parent is confirmed are held, not notified',
   const racing = analyse(
     graph,
     statesOf(graph, {
-      'tor-a': { state: 1, hard: false },
-      'web-2': { state: 1 },
+      'tor-a': { state: 2, hard: false },
+      'web-2': { state: 2 },
       'web-2/http': { state: 2 },
     }),
   );
@@ -149,7 +149,7 @@ test('children failing before their parent is confirmed are held, not notified',
   assert.equal(verdictOf(graph, racing, 'web-2/http').verdict, Verdict.HELD);
   const parentRecovered = analyse(
     graph,
-    statesOf(graph, { 'web-2': { state: 1 }, 'web-2/http': { state: 2 } }),
+    statesOf(graph, { 'web-2': { state: 2 }, 'web-2/http': { state: 2 } }),
   );
   assert.equal(
     verdictOf(graph, parentRecovered, 'web-2').verdict,
@@ -160,7 +160,7 @@ test('children failing before their parent is confirmed are held, not notified',
 
 test('Nagios parents: any parent UP means a failing host is its own problem', () => {
   const graph = rack();
-  const analysis = analyse(graph, statesOf(graph, { 'tor-a': { state: 1 }, 'web-1': { state: 1 } }));
+  const analysis = analyse(graph, statesOf(graph, { 'tor-a': { state: 2 }, 'web-1': { state: 2 } }));
   assert.equal(verdictOf(graph, analysis, 'web-1').verdict, Verdict.ROOT);
 });
 
@@ -176,7 +176,7 @@ test('cycles, self-references and unknown members are refused', () => {
   assert.equal(cycle.ok, false);
   if (!cycle.ok)
     assert.match(
-      cycle.errors[0] as string,
+      cycle.errors[0]?.message ?? '',
       /dependencies form a loop: (a -> b -> c -> a|b -> c -> a -> b|c -> a -> b -> c)/,
     );
   const self = compileTopology({ objects: ['a'], requirements: new Map([['a', [parents('a')]]]) });
@@ -184,7 +184,10 @@ test('cycles, self-references and unknown members are refused', () => {
   const unknown = compileTopology({ objects: ['a'], requirements: new Map([['a', [parents('ghost')]]]) });
   assert.equal(unknown.ok, false);
   if (!unknown.ok)
-    assert.match(unknown.errors[0] as string, /"a" has parent "ghost", which is not a known host or service/);
+    assert.match(
+      unknown.errors[0]?.message ?? '',
+      /"a" has parent "ghost", which is not a known host or service/,
+    );
 });
 
 test('impact: what a switch failure would take down and what would only lose redundancy', () => {

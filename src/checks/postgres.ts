@@ -1,0 +1,312 @@
+import { readFile } from 'node:fs/promises';
+import net from 'node:net';
+import pg from 'pg';
+import { z } from 'zod';
+import type { PerfDatum, ServiceState } from '../model/types.ts';
+import { SERVICE_STATE_NAMES, ServiceState as State } from '../model/types.ts';
+import type { CheckKind, CheckOutcome } from './check.ts';
+import {
+  parseRange,
+  stateFor,
+  type ThresholdRange,
+  type Thresholds,
+  thresholdSchema,
+  worstState,
+} from './thresholds.ts';
+
+const params = z
+  .strictObject({
+    /** Defaults to the host's address. */
+    host: z.string().min(1).optional(),
+    port: z.number().int().min(1).max(65535).default(5432),
+    user: z.string({ error: 'user is required: the role the check logs in as' }).min(1),
+    password: z.string().optional(),
+    /** Read at every run, so a rotated secret needs no reload; a trailing newline is dropped. */
+    password_file: z.string().min(1).optional(),
+    database: z.string().min(1).default('postgres'),
+    /** Like libpq's sslmode: `disable`, `require` (encrypt, trust any certificate), `verify-full`. */
+    tls: z
+      .enum(['disable', 'require', 'verify-full'], { error: 'tls must be disable, require or verify-full' })
+      .default('disable'),
+    /** true: must be a standby (in recovery); false: must be a primary. Unset: either. */
+    expect_recovery: z.boolean().optional(),
+    /** Seconds a standby's replay is behind; default warn 30, crit 120. */
+    lag_warn: thresholdSchema.optional(),
+    lag_crit: thresholdSchema.optional(),
+    /** A query of your own, run after the built-in one; its time is `time_query`. */
+    query: z.string().min(1).optional(),
+    /** Total time in seconds (connect and all queries). */
+    warn: thresholdSchema.optional(),
+    crit: thresholdSchema.optional(),
+  })
+  .refine((p) => p.password === undefined || p.password_file === undefined, {
+    message: 'give password or password_file, not both',
+    path: ['password_file'],
+  });
+type PostgresParams = z.infer<typeof params>;
+
+const DEFAULT_LAG_WARN = parseRange('30') as ThresholdRange;
+const DEFAULT_LAG_CRIT = parseRange('120') as ThresholdRange;
+
+// A standby that has replayed everything it received is not behind, however old its last
+// transaction is: on an idle primary the replay timestamp ages without any real lag.
+const STATUS_QUERY = `SELECT current_setting('server_version') AS version,
+  pg_is_in_recovery() AS in_recovery,
+  CASE WHEN NOT pg_is_in_recovery() THEN NULL
+       WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+       ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END AS lag,
+  pg_last_xact_replay_timestamp() IS NULL AS nothing_replayed`;
+
+class TimedOut extends Error {}
+
+interface Finding {
+  state: ServiceState;
+  text: string;
+}
+
+/**
+ * Checks a PostgreSQL server: it accepts a login and answers queries, is a primary or a standby
+ * as expected, and a standby's replay stays close to its primary.
+ */
+export const postgresCheck: CheckKind<PostgresParams> = {
+  kind: 'postgres',
+  params,
+  async run(p, target, env) {
+    const address = p.host ?? target.host.address;
+    const where = `${address}:${p.port}`;
+    const started = performance.now();
+    const elapsed = () => (performance.now() - started) / 1000;
+
+    let password = p.password;
+    if (p.password_file !== undefined) {
+      try {
+        password = (await readFile(p.password_file, 'utf8')).replace(/\r?\n$/, '');
+      } catch (error) {
+        return outcome(State.UNKNOWN, `cannot read password_file ${p.password_file}: ${errorText(error)}`);
+      }
+    }
+
+    const timeoutMs = Math.max(1, Math.floor(env.timeoutMs));
+    const client = new pg.Client({
+      host: address,
+      port: p.port,
+      user: p.user,
+      password: password ?? '',
+      database: p.database,
+      ssl:
+        p.tls === 'disable'
+          ? false
+          : p.tls === 'require'
+            ? { rejectUnauthorized: false }
+            : net.isIP(address)
+              ? { rejectUnauthorized: true }
+              : { rejectUnauthorized: true, servername: address },
+      connectionTimeoutMillis: timeoutMs,
+      // The server cancels a statement on its own at the check's timeout, even if our cancel
+      // request (below) never arrives.
+      statement_timeout: timeoutMs,
+      query_timeout: timeoutMs,
+      application_name: 'vigil',
+    });
+    // An error after we stopped listening (server shut down) must not become an uncaught event.
+    client.on('error', () => {});
+    let cancelSent: Promise<void> | undefined;
+    let querying = false;
+    const release = () => {
+      // Closing our socket does not stop a running statement: PostgreSQL only notices a gone
+      // client when it next talks to it. A cancel request stops it now.
+      if (querying && env.signal.aborted) cancelSent ??= sendCancel(client, address, p.port);
+      client.connection.stream.destroy();
+    };
+    env.signal.addEventListener('abort', release, { once: true });
+
+    let phase = 'connecting';
+    let connected = false;
+    try {
+      await untilAbort(client.connect(), env.signal);
+      connected = true;
+      const timeConnect = elapsed();
+
+      phase = 'querying';
+      querying = true;
+      let queryStarted = performance.now();
+      const status = (await untilAbort(client.query(STATUS_QUERY), env.signal)).rows[0] as {
+        version: string;
+        in_recovery: boolean;
+        lag: number | null;
+        nothing_replayed: boolean;
+      };
+      let timeQuery = (performance.now() - queryStarted) / 1000;
+
+      const findings: Finding[] = [];
+      const details: string[] = [
+        `PostgreSQL ${status.version}, ${status.in_recovery ? 'in recovery (standby)' : 'not in recovery (primary)'}`,
+      ];
+      const perfdata: PerfDatum[] = [];
+
+      if (p.expect_recovery === false && status.in_recovery)
+        findings.push({
+          state: State.CRITICAL,
+          text: 'expected a primary, but it is in recovery (a standby): it does not accept writes',
+        });
+      if (p.expect_recovery === true && !status.in_recovery)
+        findings.push({
+          state: State.CRITICAL,
+          text: 'expected a standby, but it is not in recovery: it was promoted or is a primary',
+        });
+
+      let roleSummary = status.in_recovery ? 'standby' : 'primary';
+      if (status.in_recovery) {
+        const lagLimit = { warn: p.lag_warn ?? DEFAULT_LAG_WARN, crit: p.lag_crit ?? DEFAULT_LAG_CRIT };
+        if (status.lag === null) {
+          details.push(
+            status.nothing_replayed
+              ? 'no transaction replayed yet since the standby started: lag unknown'
+              : 'lag unknown',
+          );
+          roleSummary = 'standby, no transaction replayed yet';
+        } else {
+          const lag = Number(status.lag.toFixed(3));
+          const state = stateFor(lag, lagLimit);
+          if (state !== State.OK)
+            findings.push({
+              state,
+              text: `standby replay ${lag}s behind (outside ${rangeText(state, lagLimit)})`,
+            });
+          perfdata.push({ label: 'lag', value: lag, unit: 's', ...rangeTexts(lagLimit), min: 0 });
+          roleSummary = `standby, ${lag}s behind`;
+        }
+      }
+
+      if (p.query !== undefined) {
+        phase = 'running the query';
+        queryStarted = performance.now();
+        try {
+          const result = await untilAbort(client.query(p.query), env.signal);
+          timeQuery = (performance.now() - queryStarted) / 1000;
+          details.push(`query returned ${result.rowCount ?? 0} row(s)`);
+        } catch (error) {
+          if (error instanceof TimedOut || env.signal.aborted) throw error;
+          findings.push({ state: State.CRITICAL, text: `query failed: ${errorText(error)}` });
+        }
+      }
+      querying = false;
+
+      const total = elapsed();
+      const timeLimit = { warn: p.warn, crit: p.crit };
+      const timeState = stateFor(total, timeLimit);
+      if (timeState !== State.OK)
+        findings.push({
+          state: timeState,
+          text: `took ${total.toFixed(3)}s (outside ${rangeText(timeState, timeLimit)})`,
+        });
+      perfdata.unshift(seconds('time_connect', timeConnect), seconds('time_query', timeQuery), {
+        ...seconds('time', total),
+        ...rangeTexts(timeLimit),
+      });
+
+      const state = worstState(findings.map((f) => f.state));
+      const summary =
+        findings.length > 0 ? findings.map((f) => f.text).join('; ') : `${roleSummary}, ${total.toFixed(3)}s`;
+      return {
+        exitCode: state,
+        output: `POSTGRES ${SERVICE_STATE_NAMES[state]} - ${summary}`,
+        longOutput: details.join('\n'),
+        perfdata,
+      };
+    } catch (error) {
+      if (error instanceof TimedOut || env.signal.aborted) {
+        await cancelSent;
+        return outcome(
+          State.CRITICAL,
+          `no answer from ${where} within ${env.timeoutMs / 1000}s (while ${phase})`,
+        );
+      }
+      return outcome(State.CRITICAL, `${where}: ${errorText(error)}`);
+    } finally {
+      env.signal.removeEventListener('abort', release);
+      // end() says goodbye properly (no "unexpected EOF" in the server log); after an abort the
+      // socket is already gone and end() just settles.
+      if (connected && !env.signal.aborted) await untilAbort(client.end(), env.signal).catch(() => {});
+      client.connection.stream.destroy();
+    }
+  },
+};
+
+/**
+ * PostgreSQL's CancelRequest: a new connection carrying the backend's process id and secret
+ * key. It is answered by closing the connection, which is all we wait for (at most 500 ms).
+ */
+function sendCancel(client: pg.Client, host: string, port: number): Promise<void> {
+  const keys = client as unknown as { processID: number | null; secretKey: number | Buffer | null };
+  if (keys.processID === null || keys.secretKey === null) return Promise.resolve();
+  const secret = Buffer.isBuffer(keys.secretKey) ? keys.secretKey : Buffer.alloc(4);
+  if (!Buffer.isBuffer(keys.secretKey)) secret.writeInt32BE(keys.secretKey);
+  const packet = Buffer.alloc(12 + secret.length);
+  packet.writeInt32BE(packet.length, 0);
+  packet.writeInt32BE(80877102, 4);
+  packet.writeInt32BE(keys.processID, 8);
+  secret.copy(packet, 12);
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port }, () => socket.end(packet));
+    const timer = setTimeout(() => socket.destroy(), 500);
+    socket.on('error', () => {});
+    socket.on('data', () => {});
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+function errorText(error: unknown): string {
+  const e = error as { code?: string; message?: string };
+  if (e.code && /^E[A-Z]+$/.test(e.code)) return e.code;
+  return e.message ?? String(error);
+}
+
+function untilAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      promise.catch(() => {});
+      reject(new TimedOut());
+      return;
+    }
+    const onAbort = () => reject(new TimedOut());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function seconds(label: string, value: number): PerfDatum {
+  return { label, value: Number(value.toFixed(6)), unit: 's', min: 0 };
+}
+
+function rangeTexts(thresholds: Thresholds): { warn?: string; crit?: string } {
+  const texts: { warn?: string; crit?: string } = {};
+  if (thresholds.warn) texts.warn = thresholds.warn.text;
+  if (thresholds.crit) texts.crit = thresholds.crit.text;
+  return texts;
+}
+
+function rangeText(state: ServiceState, thresholds: Thresholds): string {
+  return (state === State.CRITICAL ? thresholds.crit?.text : thresholds.warn?.text) ?? '';
+}
+
+function outcome(exitCode: ServiceState, text: string): CheckOutcome {
+  return {
+    exitCode,
+    output: `POSTGRES ${SERVICE_STATE_NAMES[exitCode]} - ${text}`,
+    longOutput: '',
+    perfdata: [],
+  };
+}

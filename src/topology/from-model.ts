@@ -1,0 +1,62 @@
+import type { FailingStateName, Model } from '../model/types.ts';
+import { HOST_FAILING, maskOf, type RequirementSpec, type StateMask, type TopologySpec } from './graph.ts';
+
+const CODE_OF: Record<FailingStateName, number> = {
+  WARNING: 1,
+  CRITICAL: 2,
+  DOWN: 2,
+  UNKNOWN: 3,
+  UNREACHABLE: 3,
+};
+
+/** Default for dependencies: a host DOWN/UNREACHABLE or a service CRITICAL/UNKNOWN breaks its dependents. */
+export const DEFAULT_DEPENDENCY_FAILING: StateMask = maskOf(2, 3);
+
+export function failingMask(names: FailingStateName[]): StateMask {
+  return names.length === 0 ? DEFAULT_DEPENDENCY_FAILING : maskOf(...names.map((n) => CODE_OF[n]));
+}
+
+/**
+ * The requirements the model implies: hosts need their parents (K of N, Nagios's "any
+ * parent" by default), services need their host, switch-port services are part of the
+ * problem of the host plugged into them, and configured dependencies add their own.
+ */
+export function topologySpecOf(model: Model): TopologySpec {
+  const objects = [...model.hosts.keys(), ...model.services.keys()];
+  const requirements = new Map<string, RequirementSpec[]>();
+  const add = (objectId: string, requirement: RequirementSpec) => {
+    const list = requirements.get(objectId);
+    if (list) list.push(requirement);
+    else requirements.set(objectId, [requirement]);
+  };
+  for (const host of model.hosts.values()) {
+    if (host.parents.length > 0) {
+      add(host.id, {
+        members: host.parents,
+        minUp: host.parentsMinUp,
+        failing: HOST_FAILING,
+        label: 'has parent',
+      });
+    }
+  }
+  for (const service of model.services.values()) {
+    add(service.id, { members: [service.host], minUp: 1, failing: HOST_FAILING, label: 'runs on' });
+    if (service.attachedTo) {
+      add(service.id, {
+        members: [service.attachedTo],
+        minUp: 1,
+        failing: HOST_FAILING,
+        label: 'is the port of',
+      });
+    }
+  }
+  for (const dependency of model.dependencies) {
+    add(dependency.dependent, {
+      members: dependency.on,
+      minUp: dependency.minUp,
+      failing: failingMask(dependency.failingStates),
+      label: 'depends on',
+    });
+  }
+  return { objects, requirements };
+}

@@ -1,0 +1,452 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import mysql from 'mysql2/promise';
+import { mysqlCheck } from '../../src/checks/mysql.ts';
+import type { PerfDatum } from '../../src/model/types.ts';
+import { paramErrors, runCheck } from '../helpers/run-check.ts';
+
+const run = promisify(execFile);
+
+function perf(outcome: { perfdata: PerfDatum[] }, label: string): PerfDatum | undefined {
+  return outcome.perfdata.find((d) => d.label === label);
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('mysql check against the machine MariaDB (127.0.0.1:3306)', () => {
+  test('connects, queries and reports times and read_only', async () => {
+    const result = await runCheck(mysqlCheck, { user: 'root', query: 'SELECT 1' });
+    assert.equal(result.exitCode, 0, result.output);
+    assert.match(result.output, /^MYSQL OK - .*MariaDB.*, writable, \d+\.\d{3}s$/);
+    for (const label of ['time_connect', 'time_query', 'time']) {
+      const datum = perf(result, label);
+      assert.ok(datum, label);
+      assert.equal(datum.unit, 's');
+    }
+    assert.deepEqual(perf(result, 'read_only'), { label: 'read_only', value: 0, unit: '', min: 0, max: 1 });
+    assert.match(result.longOutput, /query returned 1 row/);
+  });
+
+  test('a writable server checked as a primary is OK; as a replica it is CRITICAL', async () => {
+    const primary = await runCheck(mysqlCheck, { user: 'root', role: 'primary' });
+    assert.equal(primary.exitCode, 0, primary.output);
+    assert.match(primary.output, /^MYSQL OK - primary, writable/);
+    const replica = await runCheck(mysqlCheck, { user: 'root', role: 'replica' });
+    assert.equal(replica.exitCode, 2);
+    assert.match(replica.output, /not configured as a replica/);
+    assert.match(replica.output, /replica is writable/);
+  });
+
+  test('total-time thresholds use the range syntax and fill the perfdata', async () => {
+    const result = await runCheck(mysqlCheck, {
+      user: 'root',
+      query: 'SELECT SLEEP(0.2)',
+      warn: 0.1,
+      crit: '5',
+    });
+    assert.equal(result.exitCode, 1, result.output);
+    assert.match(result.output, /^MYSQL WARNING - took 0\.2\d\ds \(outside 0\.1\)$/);
+    assert.equal(perf(result, 'time')?.warn, '0.1');
+    assert.equal(perf(result, 'time')?.crit, '5');
+    assert.ok((perf(result, 'time_query')?.value ?? 0) >= 0.2);
+  });
+
+  test('a failing custom query is CRITICAL with the server message', async () => {
+    const result = await runCheck(mysqlCheck, {
+      user: 'root',
+      query: 'SELECT * FROM no_such_db.no_such_table',
+    });
+    assert.equal(result.exitCode, 2);
+    assert.match(result.output, /query failed: .*no_such_db/);
+  });
+
+  test('wrong credentials are CRITICAL "access denied for user ..."', async () => {
+    const result = await runCheck(mysqlCheck, { user: 'root', password: 'certainly-wrong' });
+    assert.equal(result.exitCode, 2);
+    assert.match(
+      result.output,
+      /^MYSQL CRITICAL - access denied for user 'root'@'[^']+' \(using password: YES\)$/,
+    );
+  });
+
+  test('password_file is read at run time; a missing file is UNKNOWN', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'vigil-mysql-'));
+    try {
+      const file = path.join(dir, 'password');
+      await writeFile(file, 'wrong-secret\n');
+      const denied = await runCheck(mysqlCheck, { user: 'root', password_file: file });
+      assert.match(denied.output, /access denied .*using password: YES/);
+      await writeFile(file, '\n'); // root has an empty password here
+      const ok = await runCheck(mysqlCheck, { user: 'root', password_file: file });
+      assert.equal(ok.exitCode, 0, ok.output);
+      const missing = await runCheck(mysqlCheck, { user: 'root', password_file: path.join(dir, 'nope') });
+      assert.equal(missing.exitCode, 3);
+      assert.match(missing.output, /cannot read password_file .*nope: ENOENT/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a refused port is CRITICAL naming ECONNREFUSED', async () => {
+    const port = await freePort();
+    const result = await runCheck(mysqlCheck, { user: 'root', port });
+    assert.equal(result.exitCode, 2);
+    assert.equal(result.output, `MYSQL CRITICAL - cannot connect to 127.0.0.1:${port}: ECONNREFUSED`);
+  });
+
+  test('a query outliving the timeout is CRITICAL at the timeout, and is killed on the server', async () => {
+    const marker = `vigil-${process.pid}-${Date.now()}`;
+    const result = await runCheck(
+      mysqlCheck,
+      { user: 'root', query: `SELECT SLEEP(5) /* ${marker} */` },
+      { timeoutMs: 300 },
+    );
+    assert.equal(result.exitCode, 2);
+    assert.equal(
+      result.output,
+      'MYSQL CRITICAL - no answer from 127.0.0.1:3306 within 0.3s (while running the query)',
+    );
+    assert.ok(result.elapsedMs < 900, `took ${result.elapsedMs} ms`);
+    // MariaDB would run SLEEP(5) to its end with nobody listening, were it not killed.
+    const admin = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root', password: '' });
+    try {
+      const [rows] = await admin.query<mysql.RowDataPacket[]>(
+        'SELECT COUNT(*) AS n FROM information_schema.processlist WHERE info LIKE ? AND id <> CONNECTION_ID()',
+        [`%${marker}%`],
+      );
+      assert.equal(Number(rows[0]?.n), 0, 'the SLEEP is still running on the server');
+    } finally {
+      await admin.end();
+    }
+  });
+
+  test('a server that accepts TCP but never greets is CRITICAL at the timeout', async () => {
+    // Reads and discards, so it notices when the check closes its end.
+    const silent = net.createServer((socket) => socket.resume());
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    try {
+      const result = await runCheck(mysqlCheck, { user: 'root', port }, { timeoutMs: 300 });
+      assert.equal(result.exitCode, 2);
+      assert.match(result.output, /no answer from 127\.0\.0\.1:\d+ within 0\.3s \(while connecting\)/);
+      // The check released its socket: the silent server sees no open connection.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const open = await new Promise<number>((resolve) => silent.getConnections((_, n) => resolve(n)));
+      assert.equal(open, 0);
+    } finally {
+      silent.close();
+    }
+  });
+
+  test('params are validated', () => {
+    assert.deepEqual(paramErrors(mysqlCheck, { user: 'a', password: 'x', password_file: '/x' }), [
+      'password_file: give password or password_file, not both',
+    ]);
+    assert.match(paramErrors(mysqlCheck, {})[0] ?? '', /user is required/);
+    assert.match(
+      paramErrors(mysqlCheck, { user: 'a', role: 'master' })[0] ?? '',
+      /role must be primary, replica or any/,
+    );
+    assert.match(paramErrors(mysqlCheck, { user: 'a', lag_warn: '10:5' })[0] ?? '', /starts above its end/);
+    assert.match(paramErrors(mysqlCheck, { user: 'a', sever: 'x' })[0] ?? '', /sever/);
+  });
+});
+
+/** A MariaDB primary and replica of our own, on free loopback ports with throwaway datadirs. */
+class ReplicationPair {
+  dir = '';
+  primaryPort = 0;
+  replicaPort = 0;
+  readonly children: ChildProcess[] = [];
+
+  // If the runner dies before after() runs, the servers must not outlive it.
+  private readonly killOnExit = () => {
+    for (const child of this.children) child.kill('SIGKILL');
+  };
+
+  async start(): Promise<void> {
+    process.once('exit', this.killOnExit);
+    this.dir = await mkdtemp(path.join(tmpdir(), 'vigil-repl-'));
+    [this.primaryPort, this.replicaPort] = [await freePort(), await freePort()];
+    await Promise.all([this.install('primary'), this.install('replica')]);
+    await Promise.all([
+      this.launch('primary', this.primaryPort, 1),
+      this.launch('replica', this.replicaPort, 2),
+    ]);
+
+    const primary = await this.connect(this.primaryPort);
+    try {
+      await primary.query("CREATE USER 'repl'@'127.0.0.1' IDENTIFIED BY 'repl-secret'");
+      await primary.query("GRANT REPLICATION SLAVE ON *.* TO 'repl'@'127.0.0.1'");
+      // The monitoring account exactly as docs/checks/mysql.md tells operators to create it.
+      await primary.query("CREATE USER 'vigil'@'127.0.0.1' IDENTIFIED BY 'watch'");
+      await primary.query("GRANT REPLICATION CLIENT, SLAVE MONITOR ON *.* TO 'vigil'@'127.0.0.1'");
+      await primary.query('CREATE DATABASE app');
+      await primary.query('CREATE TABLE app.orders (id INT PRIMARY KEY)');
+    } finally {
+      await primary.end();
+    }
+    const replica = await this.connect(this.replicaPort);
+    try {
+      await replica.query(
+        `CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=${this.primaryPort}, MASTER_USER='repl', ` +
+          "MASTER_PASSWORD='repl-secret', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1",
+      );
+      await replica.query('START SLAVE');
+      await replica.query('SET GLOBAL read_only = 1');
+    } finally {
+      await replica.end();
+    }
+    // Caught up once the primary's last statement (the table) exists on the replica.
+    await this.onReplica(async (db) => {
+      for (let attempt = 0; attempt < 100; attempt++) {
+        const [rows] = await db.query<mysql.RowDataPacket[]>(
+          "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = 'app'",
+        );
+        if (rows[0]?.n === 1) return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error('replica did not catch up within 10 s');
+    });
+  }
+
+  private async install(name: string): Promise<void> {
+    await run('mariadb-install-db', [
+      '--no-defaults',
+      `--datadir=${path.join(this.dir, name)}`,
+      '--user=root',
+      '--auth-root-authentication-method=normal',
+      '--skip-test-db',
+      '--skip-name-resolve',
+      '--innodb-buffer-pool-size=16M',
+      '--innodb-log-file-size=4M',
+    ]);
+  }
+
+  private async launch(name: string, port: number, serverId: number): Promise<void> {
+    const child = spawn(
+      '/usr/sbin/mariadbd',
+      [
+        '--no-defaults',
+        '--user=root',
+        `--datadir=${path.join(this.dir, name)}`,
+        `--socket=${path.join(this.dir, `${name}.sock`)}`,
+        `--pid-file=${path.join(this.dir, `${name}.pid`)}`,
+        `--log-error=${path.join(this.dir, `${name}.err`)}`,
+        `--port=${port}`,
+        '--bind-address=127.0.0.1',
+        '--skip-networking=0',
+        '--skip-name-resolve',
+        `--server-id=${serverId}`,
+        '--log-bin=binlog',
+        '--innodb-buffer-pool-size=16M',
+        '--innodb-log-file-size=4M',
+        '--performance-schema=OFF',
+      ],
+      { stdio: 'ignore' },
+    );
+    this.children.push(child);
+    for (let attempt = 0; attempt < 150; attempt++) {
+      if (child.exitCode !== null) break;
+      try {
+        await (await this.connect(port)).end();
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    const log = await readFile(path.join(this.dir, `${name}.err`), 'utf8').catch(() => '(no log)');
+    throw new Error(`mariadbd ${name} did not start on port ${port}:\n${log.slice(-2000)}`);
+  }
+
+  connect(port: number): Promise<mysql.Connection> {
+    return mysql.createConnection({ host: '127.0.0.1', port, user: 'root', password: '' });
+  }
+
+  async onReplica<T>(work: (db: mysql.Connection) => Promise<T>): Promise<T> {
+    const db = await this.connect(this.replicaPort);
+    try {
+      return await work(db);
+    } finally {
+      await db.end();
+    }
+  }
+
+  async onPrimary<T>(work: (db: mysql.Connection) => Promise<T>): Promise<T> {
+    const db = await this.connect(this.primaryPort);
+    try {
+      return await work(db);
+    } finally {
+      await db.end();
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            // A throwaway server needs no clean shutdown.
+            child.kill('SIGKILL');
+          }),
+      ),
+    );
+    process.removeListener('exit', this.killOnExit);
+    if (this.dir) await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+async function waitFor(condition: () => Promise<boolean>, what: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function replicaThreads(db: mysql.Connection): Promise<{ io: string; sql: string }> {
+  const [rows] = await db.query<mysql.RowDataPacket[]>('SHOW SLAVE STATUS');
+  return { io: String(rows[0]?.Slave_IO_Running), sql: String(rows[0]?.Slave_SQL_Running) };
+}
+
+describe('mysql check against a MariaDB replication pair the test starts', () => {
+  const pair = new ReplicationPair();
+  let replicaParams: Record<string, unknown> = {};
+
+  before(async () => {
+    const started = performance.now();
+    await pair.start();
+    const seconds = (performance.now() - started) / 1000;
+    if (seconds > 20) console.log(`# replication pair took ${seconds.toFixed(1)} s to start`);
+    replicaParams = { port: pair.replicaPort, user: 'vigil', password: 'watch', role: 'replica' };
+  });
+  after(() => pair.stop());
+
+  test('a healthy read-only replica is OK with lag perfdata, using the documented monitoring grants', async () => {
+    const result = await runCheck(mysqlCheck, replicaParams);
+    assert.equal(result.exitCode, 0, result.output);
+    assert.match(
+      result.output,
+      new RegExp(`^MYSQL OK - replica of 127\\.0\\.0\\.1:${pair.primaryPort}, 0s behind, read-only, `),
+    );
+    assert.deepEqual(perf(result, 'lag'), {
+      label: 'lag',
+      value: 0,
+      unit: 's',
+      warn: '30',
+      crit: '120',
+      min: 0,
+    });
+    assert.equal(perf(result, 'read_only')?.value, 1);
+    assert.match(result.longOutput, /IO thread Yes, SQL thread Yes, seconds behind 0/);
+  });
+
+  test('lag thresholds are applied to Seconds_Behind_Master', async () => {
+    // The pair is idle, so lag is 0; an "@0:5" range alerts on exactly that.
+    const result = await runCheck(mysqlCheck, { ...replicaParams, lag_warn: '@0:5', lag_crit: 600 });
+    assert.equal(result.exitCode, 1, result.output);
+    assert.match(result.output, /^MYSQL WARNING - replica 0s behind 127\.0\.0\.1:\d+ \(outside @0:5\)$/);
+    assert.equal(perf(result, 'lag')?.warn, '@0:5');
+  });
+
+  test('role any still judges replication on a server that turns out to be a replica', async () => {
+    const result = await runCheck(mysqlCheck, { ...replicaParams, role: 'any' });
+    assert.equal(result.exitCode, 0, result.output);
+    assert.ok(perf(result, 'lag'));
+  });
+
+  test('a stopped SQL thread is CRITICAL naming the SQL thread', async () => {
+    await pair.onReplica((db) => db.query('STOP SLAVE SQL_THREAD'));
+    try {
+      const result = await runCheck(mysqlCheck, replicaParams);
+      assert.equal(result.exitCode, 2);
+      assert.equal(result.output, 'MYSQL CRITICAL - replica SQL thread stopped');
+      assert.equal(perf(result, 'lag'), undefined);
+    } finally {
+      await pair.onReplica((db) => db.query('START SLAVE SQL_THREAD'));
+    }
+  });
+
+  test('a stopped IO thread is CRITICAL naming the IO thread', async () => {
+    await pair.onReplica((db) => db.query('STOP SLAVE IO_THREAD'));
+    try {
+      const result = await runCheck(mysqlCheck, replicaParams);
+      assert.equal(result.exitCode, 2);
+      assert.equal(result.output, 'MYSQL CRITICAL - replica IO thread stopped');
+    } finally {
+      await pair.onReplica((db) => db.query('START SLAVE IO_THREAD'));
+    }
+  });
+
+  test('replication broken by a conflicting row is CRITICAL with the Last_SQL_Error text', async () => {
+    // A row written on the replica behind replication's back, then the same key on the primary.
+    // (root may write despite read_only: it holds READ_ONLY ADMIN.)
+    await pair.onReplica((db) => db.query('INSERT INTO app.orders VALUES (7)'));
+    await pair.onPrimary((db) => db.query('INSERT INTO app.orders VALUES (7)'));
+    try {
+      await pair.onReplica((db) =>
+        waitFor(
+          async () => (await replicaThreads(db)).sql === 'No',
+          'the SQL thread to stop on the conflict',
+        ),
+      );
+      const result = await runCheck(mysqlCheck, replicaParams);
+      assert.equal(result.exitCode, 2);
+      assert.match(result.output, /^MYSQL CRITICAL - replica SQL thread stopped: .*Duplicate entry '7'/);
+      assert.match(result.longOutput, /last SQL error: .*Duplicate entry '7'/);
+    } finally {
+      await pair.onReplica(async (db) => {
+        await db.query('DELETE FROM app.orders WHERE id = 7');
+        await db.query('START SLAVE SQL_THREAD');
+        await waitFor(async () => (await replicaThreads(db)).sql === 'Yes', 'the SQL thread to resume');
+      });
+    }
+    const healed = await runCheck(mysqlCheck, replicaParams);
+    assert.equal(healed.exitCode, 0, healed.output);
+  });
+
+  test('a writable replica is CRITICAL in plain words', async () => {
+    await pair.onReplica((db) => db.query('SET GLOBAL read_only = 0'));
+    try {
+      const result = await runCheck(mysqlCheck, replicaParams);
+      assert.equal(result.exitCode, 2);
+      assert.equal(
+        result.output,
+        'MYSQL CRITICAL - replica is writable (read_only=OFF): writes to it would diverge from the primary',
+      );
+    } finally {
+      await pair.onReplica((db) => db.query('SET GLOBAL read_only = 1'));
+    }
+  });
+
+  test('the primary is OK as a primary, and CRITICAL once it is read-only', async () => {
+    const params = { port: pair.primaryPort, user: 'vigil', password: 'watch', role: 'primary' };
+    const ok = await runCheck(mysqlCheck, params);
+    assert.equal(ok.exitCode, 0, ok.output);
+    assert.match(ok.output, /^MYSQL OK - primary, writable, /);
+    assert.equal(perf(ok, 'lag'), undefined);
+    await pair.onPrimary((db) => db.query('SET GLOBAL read_only = 1'));
+    try {
+      const result = await runCheck(mysqlCheck, params);
+      assert.equal(result.exitCode, 2);
+      assert.equal(result.output, 'MYSQL CRITICAL - primary is read-only (read_only=ON): writes to it fail');
+      assert.equal(perf(result, 'read_only')?.value, 1);
+    } finally {
+      await pair.onPrimary((db) => db.query('SET GLOBAL read_only = 0'));
+    }
+  });
+});

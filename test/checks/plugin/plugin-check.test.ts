@@ -18,6 +18,7 @@ const host: Host = {
   displayName: 'Database 1',
   address: '192.0.2.7',
   parents: [],
+  parentsMinUp: 1,
   groups: [],
   tags: [],
   location: {},

@@ -1,6 +1,7 @@
 import Fastify from 'fastify';
 import type { Daemon } from '../cli/daemon.ts';
-import { describeState, problemRows } from '../model/problems.ts';
+import { describeState } from '../model/problems.ts';
+import { problemGroups } from '../topology/problem-groups.ts';
 
 export interface RunningApi {
   address: string;
@@ -22,9 +23,10 @@ export async function startApi(daemon: Daemon, listen: string): Promise<RunningA
     return prometheusMetrics(daemon);
   });
 
+  // Hard problems grouped by root cause; what each cause explains is listed under it.
   app.get('/api/v1/problems', async () => {
     const model = daemon.engine.currentModel;
-    return { problems: problemRows(model, daemon.engine.allStates()) };
+    return { problems: problemGroups(model, daemon.engine.allStates()) };
   });
 
   app.get<{ Params: { '*': string } }>('/api/v1/objects/*', async (request, reply) => {

@@ -1,7 +1,10 @@
 import type { CheckKind } from './check.ts';
+import { dnsCheck } from './dns.ts';
 import { dummyCheck } from './dummy.ts';
 import { httpCheck } from './http.ts';
+import { modulesCheck } from './modules.ts';
 import { mysqlCheck } from './mysql.ts';
+import { pingCheck } from './ping.ts';
 import { pluginCheck } from './plugin.ts';
 import { postgresCheck } from './postgres.ts';
 import { redisCheck } from './redis.ts';
@@ -9,8 +12,16 @@ import { tcpCheck } from './tcp.ts';
 
 /** Every check kind Vigil knows, by the name used in config (`kind:`). */
 export const checkKinds: ReadonlyMap<string, CheckKind<unknown>> = new Map(
-  [pluginCheck, dummyCheck, tcpCheck, httpCheck, mysqlCheck, redisCheck, postgresCheck].map((kind) => [
-    kind.kind,
-    kind as CheckKind<unknown>,
-  ]),
+  [
+    pluginCheck,
+    dummyCheck,
+    tcpCheck,
+    httpCheck,
+    dnsCheck,
+    pingCheck,
+    mysqlCheck,
+    redisCheck,
+    postgresCheck,
+    modulesCheck,
+  ].map((kind) => [kind.kind, kind as CheckKind<unknown>]),
 );

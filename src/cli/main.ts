@@ -3,6 +3,7 @@ import { defaultConfigPath } from '../config/load.ts';
 import { checkConfigCommand } from './commands/check-config.ts';
 import { demoCommand } from './commands/demo.ts';
 import { historyCommand } from './commands/history.ts';
+import { impactCommand } from './commands/impact.ts';
 import { locateCommand } from './commands/locate.ts';
 import { reloadCommand } from './commands/reload.ts';
 import { runCommand } from './commands/run.ts';
@@ -61,6 +62,14 @@ program
   .option('-n, --limit <count>', 'most recent changes to show', '50')
   .option('--json', 'print JSON instead of a table')
   .action(historyCommand);
+
+program
+  .command('impact')
+  .description('what would become unreachable or lose redundancy if these hosts or services failed')
+  .argument('<object...>', 'HOST or HOST/SERVICE, one or more')
+  .addOption(configOption())
+  .option('--json', 'print JSON instead of text')
+  .action(impactCommand);
 
 program
   .command('locate')

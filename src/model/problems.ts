@@ -36,18 +36,3 @@ export function describeState(model: Model, state: ObjectState): StateRow {
     output: state.output,
   };
 }
-
-/**
- * Current problems, worst first: hosts before services, then by severity
- * (CRITICAL, UNKNOWN, WARNING), then longest-standing first.
- */
-export function problemRows(model: Model, states: Iterable<ObjectState>): StateRow[] {
-  const severity = (s: ObjectState) => {
-    if (model.hosts.has(s.objectId)) return 10 + s.state;
-    return [0, 1, 3, 2][s.state] ?? 0;
-  };
-  return [...states]
-    .filter((s) => s.state !== 0 && (model.hosts.has(s.objectId) || model.services.has(s.objectId)))
-    .sort((a, b) => severity(b) - severity(a) || a.lastStateChange - b.lastStateChange)
-    .map((s) => describeState(model, s));
-}

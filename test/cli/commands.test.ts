@@ -17,7 +17,7 @@ hosts:
 test('--help works on every command', async () => {
   const top = await vigil(['--help']);
   assert.equal(top.code, 0);
-  const commands = ['run', 'demo', 'check-config', 'reload', 'status', 'history', 'locate'];
+  const commands = ['run', 'demo', 'check-config', 'reload', 'status', 'history', 'impact', 'locate'];
   for (const command of commands)
     assert.match(top.stdout, new RegExp(`\\n  ${command}\\b`), `top-level help lists ${command}`);
   for (const command of commands) {
@@ -71,4 +71,39 @@ test('a missing config file is a one-line failure', async () => {
   const run = await vigil(['status', '-c', '/nonexistent/vigil.yml']);
   assert.equal(run.code, 1);
   assert.match(run.stderr, /\/nonexistent\/vigil\.yml: no such file or directory/);
+});
+
+test('impact tells what a switch failure would take down, from the config alone', async () => {
+  const dir = await tempDir();
+  await writeFile(
+    path.join(dir, 'vigil.yml'),
+    `
+hosts:
+  - { name: core }
+  - { name: tor-a, parents: [core] }
+  - { name: tor-b, parents: [core] }
+  - name: web-1
+    parents: [tor-a, tor-b]
+    services: [{ name: http, check: { kind: tcp, port: 80 } }]
+  - name: web-2
+    parents: [tor-a]
+    services: [{ name: http, check: { kind: tcp, port: 80 } }]
+  - name: tor-a-ports
+    parents: [tor-a]
+    services: [{ name: port-1, attached_to: web-1, check: { kind: tcp, port: 1 } }]
+`,
+  );
+  const run = await vigil(['impact', 'tor-a', '-c', dir]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(
+    run.stdout,
+    /^If tor-a failed: 2 hosts unreachable, 2 services affected, 1 losing redundancy\./,
+  );
+  assert.match(run.stdout, /unreachable hosts:\n {2}tor-a-ports\n {2}web-2\n/);
+  assert.match(run.stdout, /losing redundancy \(still working\):\n {2}web-1\n/);
+  const json = JSON.parse((await vigil(['impact', 'web-1', '-c', dir, '--json'])).stdout);
+  assert.deepEqual(json.affectedServices, ['tor-a-ports/port-1', 'web-1/http']);
+  const unknown = await vigil(['impact', 'nope', '-c', dir]);
+  assert.equal(unknown.code, 1);
+  assert.equal(unknown.stderr, 'vigil: no host or service "nope" in the configuration\n');
 });

@@ -1,5 +1,6 @@
-import { describeState, problemRows } from '../../model/problems.ts';
+import { describeState, type StateRow } from '../../model/problems.ts';
 import { openStore } from '../../store/index.ts';
+import { problemGroups } from '../../topology/problem-groups.ts';
 import { loadModelOrFail } from '../fail.ts';
 import { renderTable } from '../table.ts';
 
@@ -14,36 +15,56 @@ export async function statusCommand(options: {
   try {
     await store.migrate();
     const states = await store.loadStates();
-    const rows = options.all
-      ? states
-          .filter((s) => model.hosts.has(s.objectId) || model.services.has(s.objectId))
-          .map((s) => describeState(model, s))
-      : problemRows(model, states);
+    if (options.all) {
+      const rows = states
+        .filter((s) => model.hosts.has(s.objectId) || model.services.has(s.objectId))
+        .map((s) => describeState(model, s));
+      if (options.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      else if (rows.length === 0) process.stdout.write('no checks have run yet\n');
+      else
+        process.stdout.write(
+          `${renderTable(
+            HEADERS,
+            rows.map((r) => cells(r, '')),
+          )}\n`,
+        );
+      return;
+    }
+    // Problems grouped by root cause: the cause first, what it explains indented beneath.
+    const groups = problemGroups(model, states);
     if (options.json) {
-      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(groups, null, 2)}\n`);
       return;
     }
-    if (rows.length === 0) {
-      const checked = states.length;
-      process.stdout.write(
-        options.all ? 'no checks have run yet\n' : `no problems (${checked} objects checked)\n`,
-      );
+    if (groups.length === 0) {
+      process.stdout.write(`no problems (${states.length} objects checked)\n`);
       return;
     }
-    process.stdout.write(
-      `${renderTable(
-        ['OBJECT', 'STATE', 'TYPE', 'ATTEMPT', 'SINCE', 'OUTPUT'],
-        rows.map((r) => [
-          r.object,
-          r.state + (r.flapping ? ' (flapping)' : ''),
-          r.stateType,
-          r.attempt,
-          r.since,
-          r.output,
-        ]),
-      )}\n`,
-    );
+    const rows: string[][] = [];
+    for (const group of groups) {
+      const note = group.cause.held
+        ? ' (confirming upstream)'
+        : group.affected.length > 0
+          ? ` (+${group.affected.length} affected)`
+          : '';
+      rows.push(cells(group.cause, note));
+      for (const affected of group.affected) rows.push(cells(affected, '', '  '));
+    }
+    process.stdout.write(`${renderTable(HEADERS, rows)}\n`);
   } finally {
     await store.close();
   }
+}
+
+const HEADERS = ['OBJECT', 'STATE', 'TYPE', 'ATTEMPT', 'SINCE', 'OUTPUT'];
+
+function cells(row: StateRow, note: string, indent = ''): string[] {
+  return [
+    indent + row.object,
+    row.state + (row.flapping ? ' (flapping)' : '') + note,
+    row.stateType,
+    row.attempt,
+    row.since,
+    row.output,
+  ];
 }

@@ -1,0 +1,72 @@
+import { describeState, type StateRow } from '../model/problems.ts';
+import type { Model, ObjectState } from '../model/types.ts';
+import { topologySpecOf } from './from-model.ts';
+import { compileTopology, hostTopologyCode, type TopologyGraph } from './graph.ts';
+import { analyse, emptyStates, Verdict } from './root-cause.ts';
+
+export interface ProblemGroup {
+  /** The root cause, or a problem whose verdict waits for an upstream re-check (`held`). */
+  cause: StateRow & { held: boolean };
+  /** Hard problems explained by this cause (unreachable hosts, services of a down host, ...). */
+  affected: StateRow[];
+}
+
+const graphs = new WeakMap<Model, TopologyGraph>();
+
+/** The dependency graph of a model (built once per model); config loading has already refused loops. */
+export function graphOf(model: Model): TopologyGraph {
+  const cached = graphs.get(model);
+  if (cached) return cached;
+  const compiled = compileTopology(topologySpecOf(model));
+  if (!compiled.ok) throw new Error(compiled.errors.map((e) => e.message).join('; '));
+  graphs.set(model, compiled.graph);
+  return compiled.graph;
+}
+
+/**
+ * Current hard problems grouped by root cause, worst causes first: what the operator
+ * reads first during an outage. A problem explained by several causes is listed under each.
+ */
+export function problemGroups(
+  model: Model,
+  states: Iterable<ObjectState>,
+  graph = graphOf(model),
+): ProblemGroup[] {
+  const topologyStates = emptyStates(graph);
+  const byIndex = new Map<number, ObjectState>();
+  for (const state of states) {
+    const index = graph.index.get(state.objectId);
+    if (index === undefined) continue;
+    byIndex.set(index, state);
+    topologyStates.state[index] = model.hosts.has(state.objectId)
+      ? hostTopologyCode(state.state)
+      : state.state;
+    topologyStates.hard[index] = state.stateType === 'HARD' ? 1 : 0;
+  }
+  const analysis = analyse(graph, topologyStates);
+  const groups = new Map<number, ProblemGroup>();
+  for (const [index, state] of byIndex) {
+    const verdict = analysis.verdict[index];
+    if (verdict === Verdict.ROOT || verdict === Verdict.HELD) {
+      groups.set(index, {
+        cause: { ...describeState(model, state), held: verdict === Verdict.HELD },
+        affected: [],
+      });
+    }
+  }
+  for (const [index, state] of byIndex) {
+    if (analysis.verdict[index] !== Verdict.EXPLAINED) continue;
+    for (const cause of analysis.causes[index] as Int32Array)
+      groups.get(cause)?.affected.push(describeState(model, state));
+  }
+  const severity = (row: StateRow) =>
+    (row.service === null ? 10 : 0) + ({ CRITICAL: 3, DOWN: 3, UNKNOWN: 2, WARNING: 1 }[row.state] ?? 0);
+  return [...groups.values()]
+    .map((group) => ({ ...group, affected: group.affected.sort((a, b) => a.object.localeCompare(b.object)) }))
+    .sort(
+      (a, b) =>
+        b.affected.length - a.affected.length ||
+        severity(b.cause) - severity(a.cause) ||
+        a.cause.since.localeCompare(b.cause.since),
+    );
+}

@@ -7,6 +7,8 @@ import { Engine, type ReloadSummary } from '../engine/engine.ts';
 import type { Model } from '../model/types.ts';
 import { openStore } from '../store/index.ts';
 import type { Store } from '../store/store.ts';
+import { describeProblem } from '../topology/describe-problem.ts';
+import { type ProblemEvent, ProblemTracker } from '../topology/problem-tracker.ts';
 
 export type ReloadOutcome = { ok: true; summary: ReloadSummary } | { ok: false; errors: string[] };
 
@@ -22,6 +24,8 @@ export interface Daemon {
 }
 
 export interface DaemonOptions {
+  /** Told about every root-cause problem opened or resolved (the input of alerting). */
+  onProblem?: (event: ProblemEvent) => void;
   configPath: string;
   model: Model;
   log?: Logger;
@@ -41,6 +45,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   await store.migrate();
   const restored = await store.loadStates();
   const spawner = new Spawner();
+  // Root-cause analysis follows committed state changes only: what it announces survives a crash.
+  let tracker = new ProblemTracker(options.model, restored);
   const engine = new Engine(options.model, restored, {
     store,
     spawner,
@@ -50,8 +56,21 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         if (event.kind !== 'soft-change')
           log.info({ event }, `${event.objectId}: ${event.kind} ${event.output}`);
       }
+      announce(tracker.apply(events));
+      for (const objectId of tracker.takeRechecks()) {
+        const asked = tracker;
+        engine.checkNow(objectId, (state) => {
+          if (asked === tracker) announce(tracker.confirm(objectId, state));
+        });
+      }
     },
   });
+  function announce(problems: ProblemEvent[]): void {
+    for (const problem of problems) {
+      log.warn({ problem }, describeProblem(engine.currentModel, problem));
+      options.onProblem?.(problem);
+    }
+  }
   engine.start();
   log.info(
     {
@@ -88,6 +107,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       return { ok: false, errors };
     }
     const summary = engine.applyModel(loaded.model);
+    tracker = new ProblemTracker(loaded.model, engine.allStates());
     log.info(summary, 'configuration reloaded');
     return { ok: true, summary };
   };

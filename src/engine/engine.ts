@@ -22,6 +22,8 @@ interface Checkable {
   dependsOn: string[];
   /** How many of `dependsOn` must be UP (hosts: parents_min_up; services: their one host). */
   minUp: number;
+  /** Everything whose failure would explain this one's: parents, host, attached host, dependencies. */
+  upstream: string[];
   slot: ScheduledCheck;
   running: boolean;
   retrying: boolean;
@@ -81,6 +83,8 @@ export class Engine {
   private timerDueAt = Number.POSITIVE_INFINITY;
   private stopped = true;
   private idleWaiters: (() => void)[] = [];
+  /** Callbacks of checkNow, told the state after the object's next completed run. */
+  private readonly afterCheck = new Map<string, ((state: ObjectState) => void)[]>();
   private readonly clock: () => number;
   private readonly writer: ResultWriter;
   private completed = 0;
@@ -171,10 +175,19 @@ export class Engine {
     await this.writer.stop();
   }
 
-  /** Moves a check's next run to now; later runs follow on from it. */
-  checkNow(objectId: string): boolean {
+  /**
+   * Moves a check's next run to now; later runs follow on from it. `onChecked` hears the
+   * state after that run (after the running one, if a run is under way).
+   */
+  checkNow(objectId: string, onChecked?: (state: ObjectState) => void): boolean {
     const checkable = this.checkables.get(objectId);
-    if (!checkable || checkable.running) return false;
+    if (!checkable) return false;
+    if (onChecked) {
+      const waiting = this.afterCheck.get(objectId);
+      if (waiting) waiting.push(onChecked);
+      else this.afterCheck.set(objectId, [onChecked]);
+    }
+    if (checkable.running) return true;
     this.heap.remove(checkable.slot);
     checkable.slot.dueAt = this.clock();
     this.heap.push(checkable.slot);
@@ -215,6 +228,7 @@ export class Engine {
       target: CheckTarget,
       dependsOn: string[],
       minUp: number,
+      upstream: string[],
     ) => {
       const kind = checkKinds.get(spec.kind);
       if (!kind) throw new Error(`${objectId}: check kind "${spec.kind}" is not registered`);
@@ -226,17 +240,45 @@ export class Engine {
         target,
         dependsOn,
         minUp,
+        upstream,
         slot: { objectId, dueAt: 0, heapIndex: -1 },
         running: false,
         retrying: false,
       });
     };
+    const dependencyTargets = new Map<string, string[]>();
+    for (const dependency of model.dependencies) {
+      dependencyTargets.set(dependency.dependent, [
+        ...(dependencyTargets.get(dependency.dependent) ?? []),
+        ...dependency.on,
+      ]);
+    }
+    const upstreamOf = (id: string, direct: string[]) => [...direct, ...(dependencyTargets.get(id) ?? [])];
     for (const host of model.hosts.values()) {
-      if (host.check) add(host.id, true, host.check, { host }, host.parents, host.parentsMinUp);
+      if (!host.check) continue;
+      add(
+        host.id,
+        true,
+        host.check,
+        { host },
+        host.parents,
+        host.parentsMinUp,
+        upstreamOf(host.id, host.parents),
+      );
     }
     for (const service of model.services.values()) {
       const host = model.hosts.get(service.host);
-      if (host) add(service.id, false, service.check, { host, service }, [service.host], 1);
+      if (!host) continue;
+      const direct = service.attachedTo ? [service.host, service.attachedTo] : [service.host];
+      add(
+        service.id,
+        false,
+        service.check,
+        { host, service },
+        [service.host],
+        1,
+        upstreamOf(service.id, direct),
+      );
     }
     return result;
   }
@@ -423,6 +465,11 @@ export class Engine {
         );
     this.states.set(objectId, applied.state);
     this.writer.add(result, applied.state, applied.events);
+    const waiting = this.afterCheck.get(objectId);
+    if (waiting) {
+      this.afterCheck.delete(objectId);
+      for (const notify of waiting) notify(applied.state);
+    }
 
     if (this.stopped) return;
     if (outcome.exitCode !== 0) this.confirmUpstream(checkable, now);
@@ -460,18 +507,19 @@ export class Engine {
   }
 
   /**
-   * A failing check re-checks, at once, the hosts it depends on whose last result is
-   * older than a few seconds (Nagios's on-demand host checks with a cache horizon): a
-   * dead switch is then confirmed before its hosts' and services' problems turn hard,
-   * so the symptoms are explained instead of racing ahead of their cause.
+   * A failing check re-checks, at once, what it depends on (parents, its host, the host
+   * on a switch port, dependencies) when their last OK result is older than a few seconds
+   * (Nagios's on-demand host checks with a cache horizon): a dead switch is confirmed
+   * before its hosts' and services' problems turn hard, so symptoms are explained
+   * instead of racing ahead of their cause.
    */
   private confirmUpstream(checkable: Checkable, now: number): void {
-    for (const hostName of checkable.dependsOn) {
-      const upstream = this.checkables.get(hostName);
-      const state = this.states.get(hostName);
-      if (!upstream || upstream.running || !state || state.state !== HostState.UP) continue;
-      if (now - state.lastCheck > (this.options.upstreamCacheMs ?? UPSTREAM_CACHE_HORIZON_MS))
-        this.checkNow(hostName);
+    const horizon = this.options.upstreamCacheMs ?? UPSTREAM_CACHE_HORIZON_MS;
+    for (const id of checkable.upstream) {
+      const upstream = this.checkables.get(id);
+      const state = this.states.get(id);
+      if (!upstream || upstream.running || !state || state.state !== 0) continue;
+      if (now - state.lastCheck > horizon) this.checkNow(id);
     }
   }
 }

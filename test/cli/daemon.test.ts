@@ -55,7 +55,7 @@ test('daemon: status, reload by command and by SIGHUP, invalid reload refused', 
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /h\/broken\s+CRITICAL\s+HARD\s+2\/2 .*disk on fire/);
     const json = JSON.parse((await vigil(['status', '-c', file, '--json'])).stdout);
-    assert.equal(json[0].object, 'h/broken');
+    assert.equal(json[0].cause.object, 'h/broken');
 
     await writeFile(
       file,

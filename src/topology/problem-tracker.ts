@@ -1,0 +1,187 @@
+import type { Model, ObjectState, StateEvent } from '../model/types.ts';
+import { hostTopologyCode, type TopologyGraph } from './graph.ts';
+import { graphOf } from './problem-groups.ts';
+import {
+  type Analysis,
+  analyse,
+  emptyStates,
+  type TopologyStates,
+  topologicalPositions,
+  updateAnalysis,
+  Verdict,
+} from './root-cause.ts';
+
+/**
+ * What alerting hears about: one event per root-cause problem, never one per symptom.
+ * - `opened`: a hard problem nothing upstream explains (or a flapping object).
+ * - `resolved`: that problem is gone.
+ * Explained problems ride along in `affected`; an explained problem that is still failing
+ * when its cause recovers becomes a root cause of its own and is opened then.
+ */
+export interface ProblemEvent {
+  kind: 'opened' | 'resolved';
+  objectId: string;
+  at: number;
+  /** The object's state (host or service numbering) when the event was decided. */
+  state: number;
+  flapping: boolean;
+  /** Hard problems explained by this one (hosts unreachable behind it, services of a down host...). */
+  affected: string[];
+}
+
+/**
+ * Keeps the root-cause analysis current as committed state events arrive, and turns
+ * verdict changes into problem events. Objects already failing when it starts (restored
+ * after a restart) count as announced, so a restart does not re-alert.
+ */
+export class ProblemTracker {
+  private readonly graph: TopologyGraph;
+  private readonly positions: Int32Array;
+  private readonly states: TopologyStates;
+  private readonly analysis: Analysis;
+  private readonly flapping: Uint8Array;
+  /** Objects with an `opened` event and no `resolved` yet. */
+  private readonly open = new Set<number>();
+  /** Verdicts as of the last apply, to see where a new root cause comes from. */
+  private readonly lastVerdict: Uint8Array;
+  /** Root causes that were explained a moment ago: they must fail their own re-check first. */
+  private readonly awaitingRecheck = new Set<number>();
+  private rechecksToRequest: number[] = [];
+
+  constructor(
+    private readonly model: Model,
+    restored: Iterable<ObjectState>,
+  ) {
+    this.graph = graphOf(model);
+    this.positions = topologicalPositions(this.graph);
+    this.states = emptyStates(this.graph);
+    this.flapping = new Uint8Array(this.graph.ids.length);
+    for (const state of restored) {
+      const index = this.graph.index.get(state.objectId);
+      if (index === undefined) continue;
+      this.setState(index, state.state, state.stateType === 'HARD');
+      this.flapping[index] = state.flapping ? 1 : 0;
+    }
+    this.analysis = analyse(this.graph, this.states);
+    this.lastVerdict = Uint8Array.from(this.analysis.verdict);
+    for (let i = 0; i < this.graph.ids.length; i++) if (this.isAnnounceable(i)) this.open.add(i);
+  }
+
+  /** Feeds committed state events; returns the problem events they cause, causes before effects. */
+  apply(events: StateEvent[]): ProblemEvent[] {
+    const changed = new Set<number>();
+    let at = 0;
+    for (const event of events) {
+      const index = this.graph.index.get(event.objectId);
+      if (index === undefined) continue;
+      at = Math.max(at, event.at);
+      if (event.kind === 'flapping-start' || event.kind === 'flapping-stop') {
+        this.flapping[index] = event.kind === 'flapping-start' ? 1 : 0;
+      } else {
+        this.setState(index, event.state, event.stateType === 'HARD' || event.state === 0);
+      }
+      changed.add(index);
+    }
+    if (changed.size === 0) return [];
+    const moved = updateAnalysis(this.graph, this.states, this.analysis, changed, this.positions);
+    const candidates = new Set([...changed, ...moved]);
+    // Also reconsider objects whose cause just left the open set: handled via `moved`.
+    const problems: ProblemEvent[] = [];
+    const ordered = [...candidates].sort(
+      (a, b) => (this.positions[a] as number) - (this.positions[b] as number),
+    );
+    for (const index of ordered) {
+      const announceable = this.isAnnounceable(index);
+      const was = this.lastVerdict[index];
+      this.lastVerdict[index] = this.analysis.verdict[index] as number;
+      if (!announceable) this.awaitingRecheck.delete(index);
+      if (announceable && !this.open.has(index)) {
+        // A problem whose cause just went away is likely to go with it: its last result
+        // predates the recovery. It becomes a root cause only if its own re-check fails.
+        if ((was === Verdict.EXPLAINED || was === Verdict.HELD) && !this.flapping[index]) {
+          if (!this.awaitingRecheck.has(index)) {
+            this.awaitingRecheck.add(index);
+            this.rechecksToRequest.push(index);
+          }
+          continue;
+        }
+        this.open.add(index);
+        problems.push(this.event('opened', index, at));
+      } else if (this.open.has(index) && !this.isProblem(index) && !this.flapping[index]) {
+        this.open.delete(index);
+        problems.push(this.event('resolved', index, at));
+      }
+    }
+    return problems;
+  }
+
+  /** Objects to re-check now (once each), before their problems may be announced. */
+  takeRechecks(): string[] {
+    const ids = this.rechecksToRequest.map((i) => this.graph.ids[i] as string);
+    this.rechecksToRequest = [];
+    return ids;
+  }
+
+  /** The result of a requested re-check: still failing, it is announced as its own problem. */
+  confirm(objectId: string, current: ObjectState): ProblemEvent[] {
+    const index = this.graph.index.get(objectId);
+    if (index === undefined || !this.awaitingRecheck.delete(index)) return [];
+    if (current.state === 0 || !this.isAnnounceable(index) || this.open.has(index)) return [];
+    this.open.add(index);
+    return [this.event('opened', index, Math.max(current.lastCheck, 0))];
+  }
+
+  /** Root causes with an open problem now, for status views. */
+  openProblems(): string[] {
+    return [...this.open].map((i) => this.graph.ids[i] as string);
+  }
+
+  private setState(index: number, state: number, hard: boolean): void {
+    const isHost = this.model.hosts.has(this.graph.ids[index] as string);
+    this.states.state[index] = isHost ? hostTopologyCode(state) : state;
+    this.states.hard[index] = hard ? 1 : 0;
+  }
+
+  private isProblem(index: number): boolean {
+    return this.states.hard[index] === 1 && this.states.state[index] !== 0;
+  }
+
+  /** A root-cause hard problem, or a flapping object (announced once, as flapping). */
+  private isAnnounceable(index: number): boolean {
+    return this.analysis.verdict[index] === Verdict.ROOT || this.flapping[index] === 1;
+  }
+
+  private event(kind: ProblemEvent['kind'], index: number, at: number): ProblemEvent {
+    const objectId = this.graph.ids[index] as string;
+    const code = this.states.state[index] as number;
+    const isHost = this.model.hosts.has(objectId);
+    return {
+      kind,
+      objectId,
+      at,
+      state: isHost ? (code === 0 ? 0 : code === 2 ? 1 : 2) : code,
+      flapping: this.flapping[index] === 1,
+      affected: kind === 'opened' ? this.explainedBy(index) : [],
+    };
+  }
+
+  /** Everything downstream whose verdict names this object among its causes. */
+  private explainedBy(cause: number): string[] {
+    const affected: string[] = [];
+    const seen = new Set<number>([cause]);
+    const queue = [cause];
+    while (queue.length > 0) {
+      const node = queue.pop() as number;
+      for (const dependent of this.graph.dependents[node] as Int32Array) {
+        if (seen.has(dependent)) continue;
+        seen.add(dependent);
+        if (this.analysis.verdict[dependent] !== Verdict.EXPLAINED) continue;
+        if ((this.analysis.causes[dependent] as Int32Array).includes(cause)) {
+          affected.push(this.graph.ids[dependent] as string);
+          queue.push(dependent);
+        }
+      }
+    }
+    return affected.sort();
+  }
+}

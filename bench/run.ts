@@ -1,7 +1,9 @@
 // `npm run bench -- NAME [options]`: runs one benchmark; each prints one JSON line last.
 const benches: Record<string, () => Promise<{ main(argv: string[]): Promise<void> }>> = {
   engine: () => import('./engine.ts'),
+  noise: () => import('./noise.ts'),
   startup: () => import('./startup.ts'),
+  checks: () => import('./checks.ts'),
   topology: () => import('./topology.ts'),
 };
 

@@ -9,6 +9,7 @@ import { pluginCheck } from './plugin.ts';
 import { postgresCheck } from './postgres.ts';
 import { redisCheck } from './redis.ts';
 import { tcpCheck } from './tcp.ts';
+import { tlsCheck } from './tls.ts';
 
 /** Every check kind Vigil knows, by the name used in config (`kind:`). */
 export const checkKinds: ReadonlyMap<string, CheckKind<unknown>> = new Map(
@@ -17,6 +18,7 @@ export const checkKinds: ReadonlyMap<string, CheckKind<unknown>> = new Map(
     dummyCheck,
     tcpCheck,
     httpCheck,
+    tlsCheck,
     dnsCheck,
     pingCheck,
     mysqlCheck,

@@ -2,7 +2,8 @@
 //
 //   npm run bench -- topology [--hosts 10000] [--services 100000] [--updates 20000]
 import { parseArgs } from 'node:util';
-import { compileTopology, HOST_FAILING, type RequirementSpec } from '../src/topology/graph.ts';
+import { HOST_FAILING } from '../src/model/state-codes.ts';
+import { compileTopology, type RequirementSpec } from '../src/topology/graph.ts';
 import { analyse, emptyStates, topologicalPositions, updateAnalysis } from '../src/topology/root-cause.ts';
 
 export async function main(argv: string[]): Promise<void> {

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { CheckEnv, CheckKind, CheckOutcome, CheckTarget } from '../checks/check.ts';
 import { checkKinds } from '../checks/index.ts';
 import type { Spawner } from '../checks/plugin/spawner.ts';
-import type { CheckResult, CheckSpec, Model, ObjectState, StateEvent } from '../model/types.ts';
+import { failingMask, hostTopologyCode } from '../model/state-codes.ts';
+import type { CheckResult, CheckSpec, Dependency, Model, ObjectState, StateEvent } from '../model/types.ts';
 import { HostState, ServiceState } from '../model/types.ts';
 import type { Store } from '../store/store.ts';
 import { LatencyHistogram } from './latency.ts';
@@ -24,6 +25,8 @@ interface Checkable {
   minUp: number;
   /** Everything whose failure would explain this one's: parents, host, attached host, dependencies. */
   upstream: string[];
+  /** Dependencies with `disable_checks`: while one is unmet, this check is skipped. */
+  pausedBy: Dependency[];
   slot: ScheduledCheck;
   running: boolean;
   retrying: boolean;
@@ -221,6 +224,13 @@ export class Engine {
 
   private collectCheckables(model: Model): Map<string, Checkable> {
     const result = new Map<string, Checkable>();
+    const dependenciesOf = new Map<string, Dependency[]>();
+    for (const dependency of model.dependencies) {
+      dependenciesOf.set(dependency.dependent, [
+        ...(dependenciesOf.get(dependency.dependent) ?? []),
+        dependency,
+      ]);
+    }
     const add = (
       objectId: string,
       isHost: boolean,
@@ -230,6 +240,7 @@ export class Engine {
       minUp: number,
       upstream: string[],
     ) => {
+      const pausedBy = (dependenciesOf.get(objectId) ?? []).filter((d) => d.disableChecks);
       const kind = checkKinds.get(spec.kind);
       if (!kind) throw new Error(`${objectId}: check kind "${spec.kind}" is not registered`);
       result.set(objectId, {
@@ -241,19 +252,16 @@ export class Engine {
         dependsOn,
         minUp,
         upstream,
+        pausedBy,
         slot: { objectId, dueAt: 0, heapIndex: -1 },
         running: false,
         retrying: false,
       });
     };
-    const dependencyTargets = new Map<string, string[]>();
-    for (const dependency of model.dependencies) {
-      dependencyTargets.set(dependency.dependent, [
-        ...(dependencyTargets.get(dependency.dependent) ?? []),
-        ...dependency.on,
-      ]);
-    }
-    const upstreamOf = (id: string, direct: string[]) => [...direct, ...(dependencyTargets.get(id) ?? [])];
+    const upstreamOf = (id: string, direct: string[]) => [
+      ...direct,
+      ...(dependenciesOf.get(id) ?? []).flatMap((d) => d.on),
+    ];
     for (const host of model.hosts.values()) {
       if (!host.check) continue;
       add(
@@ -350,6 +358,12 @@ export class Engine {
   }
 
   private startCheck(checkable: Checkable, plannedAt: number): void {
+    if (checkable.pausedBy.length > 0 && this.isPaused(checkable)) {
+      // Its state is explained by the failed dependency; keep the schedule, skip the run.
+      checkable.slot.dueAt = nextRunAfter(plannedAt, checkable.spec.intervalMs, this.clock());
+      this.heap.push(checkable.slot);
+      return;
+    }
     checkable.running = true;
     this.runningCount += 1;
     const startedAt = this.clock();
@@ -487,6 +501,21 @@ export class Engine {
     checkable.slot.dueAt = dueAt;
     this.heap.push(checkable.slot);
     this.arm();
+  }
+
+  /** Whether a `disable_checks` dependency of this object is unmet by hard failures. */
+  private isPaused(checkable: Checkable): boolean {
+    return checkable.pausedBy.some((dependency) => {
+      const mask = failingMask(dependency.failingStates);
+      let up = 0;
+      for (const id of dependency.on) {
+        const state = this.states.get(id);
+        const code = state ? (this.model.hosts.has(id) ? hostTopologyCode(state.state) : state.state) : 0;
+        const failing = state?.stateType === 'HARD' && (mask & (1 << code)) !== 0;
+        if (!failing) up += 1;
+      }
+      return up < dependency.minUp;
+    });
   }
 
   /** A host without a check is taken to be UP, as Nagios does. */

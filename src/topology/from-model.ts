@@ -1,20 +1,6 @@
-import type { FailingStateName, Model } from '../model/types.ts';
-import { HOST_FAILING, maskOf, type RequirementSpec, type StateMask, type TopologySpec } from './graph.ts';
-
-const CODE_OF: Record<FailingStateName, number> = {
-  WARNING: 1,
-  CRITICAL: 2,
-  DOWN: 2,
-  UNKNOWN: 3,
-  UNREACHABLE: 3,
-};
-
-/** Default for dependencies: a host DOWN/UNREACHABLE or a service CRITICAL/UNKNOWN breaks its dependents. */
-export const DEFAULT_DEPENDENCY_FAILING: StateMask = maskOf(2, 3);
-
-export function failingMask(names: FailingStateName[]): StateMask {
-  return names.length === 0 ? DEFAULT_DEPENDENCY_FAILING : maskOf(...names.map((n) => CODE_OF[n]));
-}
+import { failingMask, HOST_FAILING } from '../model/state-codes.ts';
+import type { Model } from '../model/types.ts';
+import type { RequirementSpec, TopologySpec } from './graph.ts';
 
 /**
  * The requirements the model implies: hosts need their parents (K of N, Nagios's "any

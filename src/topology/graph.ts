@@ -1,26 +1,8 @@
+import type { StateMask } from '../model/state-codes.ts';
+
 // The dependency graph every topology decision runs on. Parents, redundancy groups,
 // service dependencies and switch-port attachments all compile to one shape: an object
 // needs, for each of its requirement groups, at least `minUp` members not failing.
-
-/**
- * States that count as failing for a requirement, as a bit mask over topology state codes
- * (bit n = code n). Topology codes put hosts and services on one scale:
- * 0 OK/UP, 1 WARNING, 2 CRITICAL/DOWN, 3 UNKNOWN/UNREACHABLE (see `topologyCode`).
- */
-export type StateMask = number;
-
-/** A host state (0 UP, 1 DOWN, 2 UNREACHABLE) on the topology scale. */
-export function hostTopologyCode(hostState: number): number {
-  return hostState === 0 ? 0 : hostState === 1 ? 2 : 3;
-}
-
-export const maskOf = (...states: number[]): StateMask =>
-  states.reduce((mask, state) => mask | (1 << state), 0);
-
-/** Host DOWN or UNREACHABLE. */
-export const HOST_FAILING: StateMask = maskOf(2, 3);
-/** Service WARNING, CRITICAL or UNKNOWN. */
-export const SERVICE_FAILING: StateMask = maskOf(1, 2, 3);
 
 export interface RequirementSpec {
   /** Object ids (host names or `host/service`). */

@@ -1,7 +1,8 @@
 import { describeState, type StateRow } from '../model/problems.ts';
+import { hostTopologyCode } from '../model/state-codes.ts';
 import type { Model, ObjectState } from '../model/types.ts';
 import { topologySpecOf } from './from-model.ts';
-import { compileTopology, hostTopologyCode, type TopologyGraph } from './graph.ts';
+import { compileTopology, type TopologyGraph } from './graph.ts';
 import { analyse, emptyStates, Verdict } from './root-cause.ts';
 
 export interface ProblemGroup {

@@ -1,5 +1,6 @@
+import { hostTopologyCode } from '../model/state-codes.ts';
 import type { Model, ObjectState, StateEvent } from '../model/types.ts';
-import { hostTopologyCode, type TopologyGraph } from './graph.ts';
+import type { TopologyGraph } from './graph.ts';
 import { graphOf } from './problem-groups.ts';
 import {
   type Analysis,

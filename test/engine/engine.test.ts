@@ -301,3 +301,25 @@ hosts:
   await engine.stop();
   await store.close();
 });
+
+test('disable_checks: a dependent is not checked while its dependency has failed hard', async () => {
+  const model = modelFromYaml(`
+templates:
+  quick: { interval: 100ms, retry_interval: 100ms, max_attempts: 1 }
+hosts:
+  - name: db
+    services: [{ name: mysql, use: quick, check: { kind: dummy, state: CRITICAL } }]
+  - name: app
+    services: [{ name: web, use: quick, check: { kind: dummy, state: CRITICAL } }]
+dependencies:
+  - { objects: [app/web], on: [db/mysql], disable_checks: true }
+`);
+  const { engine, store } = await runEngine(model);
+  assert.ok(await eventually(() => engine.stateOf('db/mysql')?.stateType === 'HARD' && engine.stateOf('db/mysql')?.state === 2));
+  await sleep(150);
+  const pausedAt = engine.stateOf('app/web')?.lastCheck ?? 0;
+  await sleep(500);
+  assert.equal(engine.stateOf('app/web')?.lastCheck ?? 0, pausedAt, 'no runs while the database is down');
+  await engine.stop();
+  await store.close();
+});

@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import {
-  compileTopology,
-  HOST_FAILING,
-  maskOf,
-  type RequirementSpec,
-  type TopologyGraph,
-} from '../../src/topology/graph.ts';
+import { HOST_FAILING, maskOf } from '../../src/model/state-codes.ts';
+import { compileTopology, type RequirementSpec, type TopologyGraph } from '../../src/topology/graph.ts';
 import { impactOf } from '../../src/topology/impact.ts';
 import {
   type Analysis,

@@ -21,6 +21,8 @@ export function describeProblem(model: Model, event: ProblemEvent): string {
     const services = event.affected.length - hosts;
     if (hosts > 0) parts.push(`${hosts} host${hosts === 1 ? '' : 's'} unreachable`);
     if (services > 0) parts.push(`${services} service${services === 1 ? '' : 's'} affected`);
+    const degraded = event.degraded.length;
+    if (degraded > 0) parts.push(`${degraded} losing redundancy`);
   }
   const location = model.hosts.get(host ? host.name : (service?.host ?? ''))?.location;
   const where = [

@@ -10,6 +10,8 @@ export interface ProblemGroup {
   cause: StateRow & { held: boolean };
   /** Hard problems explained by this cause (unreachable hosts, services of a down host, ...). */
   affected: StateRow[];
+  /** Objects still working but without redundancy because of this cause. */
+  degraded: string[];
 }
 
 const graphs = new WeakMap<Model, TopologyGraph>();
@@ -52,6 +54,7 @@ export function problemGroups(
       groups.set(index, {
         cause: { ...describeState(model, state), held: verdict === Verdict.HELD },
         affected: [],
+        degraded: [],
       });
     }
   }
@@ -59,6 +62,19 @@ export function problemGroups(
     if (analysis.verdict[index] !== Verdict.EXPLAINED) continue;
     for (const cause of analysis.causes[index] as Int32Array)
       groups.get(cause)?.affected.push(describeState(model, state));
+  }
+  for (let index = 0; index < graph.ids.length; index++) {
+    const missing = analysis.degraded[index] as Int32Array;
+    if (missing.length === 0 || analysis.verdict[index] !== Verdict.OK) continue;
+    for (const member of missing) {
+      const roots =
+        analysis.verdict[member] === Verdict.EXPLAINED ? (analysis.causes[member] as Int32Array) : [member];
+      for (const root of roots) {
+        const group = groups.get(root);
+        if (group && !group.degraded.includes(graph.ids[index] as string))
+          group.degraded.push(graph.ids[index] as string);
+      }
+    }
   }
   const severity = (row: StateRow) =>
     (row.service === null ? 10 : 0) + ({ CRITICAL: 3, DOWN: 3, UNKNOWN: 2, WARNING: 1 }[row.state] ?? 0);

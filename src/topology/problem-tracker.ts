@@ -28,6 +28,8 @@ export interface ProblemEvent {
   flapping: boolean;
   /** Hard problems explained by this one (hosts unreachable behind it, services of a down host...). */
   affected: string[];
+  /** Objects still working but on their last redundant path because of this problem. */
+  degraded: string[];
 }
 
 /**
@@ -162,8 +164,22 @@ export class ProblemTracker {
       at,
       state: isHost ? (code === 0 ? 0 : code === 2 ? 1 : 2) : code,
       flapping: this.flapping[index] === 1,
-      affected: kind === 'opened' ? this.explainedBy(index) : [],
+      ...(kind === 'opened' ? this.consequencesOf(index) : { affected: [], degraded: [] }),
     };
+  }
+
+  /** What the problem explains, and what it leaves without redundancy. */
+  private consequencesOf(index: number): { affected: string[]; degraded: string[] } {
+    const affected = this.explainedBy(index);
+    const failed = new Set<number>([index, ...affected.map((id) => this.graph.index.get(id) as number)]);
+    const degraded = new Set<number>();
+    for (const node of failed) {
+      for (const dependent of this.graph.dependents[node] as Int32Array) {
+        if (failed.has(dependent)) continue;
+        if ((this.analysis.degraded[dependent] as Int32Array).includes(node)) degraded.add(dependent);
+      }
+    }
+    return { affected, degraded: [...degraded].map((i) => this.graph.ids[i] as string).sort() };
   }
 
   /** Everything downstream whose verdict names this object among its causes. */

@@ -77,9 +77,10 @@ test('a top-of-rack switch failure opens one problem with everything behind it a
   assert.deepEqual(summary(symptoms), [], 'held while the switch is only soft DOWN');
   const opened = tracker.apply([hard('tor-a', DOWN)]);
   assert.deepEqual(summary(opened), ['opened tor-a [tor-a/port-1 web-2 web-2/http]']);
+  assert.deepEqual(opened[0]?.degraded, ['web-1'], 'web-1 is still reachable through tor-b alone');
   assert.equal(
     describeProblem(model, opened[0] as ProblemEvent),
-    'tor-a DOWN — 1 host unreachable, 2 services affected (room 2, cabinet B4)',
+    'tor-a DOWN — 1 host unreachable, 2 services affected, 1 losing redundancy (room 2, cabinet B4)',
   );
   const resolved = tracker.apply([
     hard('tor-a', 0),

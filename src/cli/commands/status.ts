@@ -42,10 +42,14 @@ export async function statusCommand(options: {
     }
     const rows: string[][] = [];
     for (const group of groups) {
+      const counts = [
+        group.affected.length > 0 ? `+${group.affected.length} affected` : '',
+        group.degraded.length > 0 ? `${group.degraded.length} degraded` : '',
+      ].filter(Boolean);
       const note = group.cause.held
         ? ' (confirming upstream)'
-        : group.affected.length > 0
-          ? ` (+${group.affected.length} affected)`
+        : counts.length > 0
+          ? ` (${counts.join(', ')})`
           : '';
       rows.push(cells(group.cause, note));
       for (const affected of group.affected) rows.push(cells(affected, '', '  '));

@@ -8,6 +8,7 @@ import { locateCommand } from './commands/locate.ts';
 import { reloadCommand } from './commands/reload.ts';
 import { runCommand } from './commands/run.ts';
 import { statusCommand } from './commands/status.ts';
+import { topologyImportLldpCommand } from './commands/topology-import-lldp.ts';
 import { CliError } from './fail.ts';
 
 const program = new Command('vigil')
@@ -78,6 +79,16 @@ program
   .addOption(configOption())
   .option('--json', 'print JSON instead of text')
   .action(locateCommand);
+
+const topology = program.command('topology').description('derive and inspect the network topology');
+topology
+  .command('import-lldp')
+  .description(
+    'derive parents and switch-port services from `lldpctl -f json` files, one per host (HOST.json)',
+  )
+  .argument('<dir>', 'directory of HOST.json files (lldpctl -f json or -f json0 output)')
+  .option('-o, --output <file>', 'where to write the configuration (default: stdout)')
+  .action(topologyImportLldpCommand);
 
 try {
   await program.parseAsync(process.argv);

@@ -60,7 +60,11 @@ export function deriveLldpTopology(hosts: readonly LldpHostData[]): DerivedTopol
   for (const host of hosts) {
     const earlier = imported.get(host.localHost);
     if (earlier) {
-      warn(host.file, '', `host "${host.localHost}" was already read from ${earlier.file}; this file is ignored`);
+      warn(
+        host.file,
+        '',
+        `host "${host.localHost}" was already read from ${earlier.file}; this file is ignored`,
+      );
       continue;
     }
     imported.set(host.localHost, host);
@@ -86,7 +90,11 @@ export function deriveLldpTopology(hosts: readonly LldpHostData[]): DerivedTopol
         continue;
       }
       if (!HOST_NAME.test(neighbour.name)) {
-        warn(host.file, link.path, `neighbour name "${neighbour.name}" is not usable as a host name; link skipped`);
+        warn(
+          host.file,
+          link.path,
+          `neighbour name "${neighbour.name}" is not usable as a host name; link skipped`,
+        );
         continue;
       }
       if (neighbour.name === host.localHost) {
@@ -112,8 +120,9 @@ export function deriveLldpTopology(hosts: readonly LldpHostData[]): DerivedTopol
           ),
         );
       }
-      recordDevice(devices, neighbour);
-      const upstream = upstreamOf(host, neighbour, imported);
+      const named = { ...neighbour, name: neighbour.name };
+      recordDevice(devices, named);
+      const upstream = upstreamOf(host, named, imported);
       if (upstream === 'unknown') {
         const key = [host.localHost, neighbour.name].sort().join(' ');
         if (!seen.has(key)) {
@@ -152,9 +161,8 @@ export function deriveLldpTopology(hosts: readonly LldpHostData[]): DerivedTopol
     let device = result.get(name);
     if (!device) {
       const isImported = imported.has(name);
-      const address = isImported
-        ? usableAddress(imported.get(name)?.localChassis?.mgmtAddresses ?? [])
-        : devices.get(name)?.address;
+      const address =
+        usableAddress(imported.get(name)?.localChassis?.mgmtAddresses ?? []) ?? devices.get(name)?.address;
       device = { name, parents: [], ports: [], imported: isImported, ...(address ? { address } : {}) };
       result.set(name, device);
     }
@@ -172,7 +180,11 @@ export function deriveLldpTopology(hosts: readonly LldpHostData[]): DerivedTopol
     }
     const serviceName = `port-${edge.upstreamPort}`;
     if (!SERVICE_NAME.test(serviceName)) {
-      warn(edge.file, edge.path, `port "${edge.upstreamPort}" is not usable in a service name; no port service`);
+      warn(
+        edge.file,
+        edge.path,
+        `port "${edge.upstreamPort}" is not usable in a service name; no port service`,
+      );
       continue;
     }
     const portKey = `${edge.upstream}\n${edge.upstreamPort}`;

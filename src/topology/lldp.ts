@@ -80,12 +80,9 @@ export function parseLldpJson(file: string, fileHost: string, text: string): Lld
     document = JSON.parse(text) as Json;
   } catch (error) {
     const reason = (error as Error).message;
-    return fail(
-      '',
-      /end of (JSON )?(data|input)|Unterminated/i.test(reason)
-        ? `JSON ends early (truncated file?): ${reason}`
-        : `not valid JSON: ${reason}`,
-    );
+    const position = Number(/position (\d+)/.exec(reason)?.[1] ?? Number.NaN);
+    const atEnd = position >= text.trimEnd().length - 1 || /end of (JSON )?(data|input)/i.test(reason);
+    return fail('', atEnd ? `JSON ends early (truncated file?): ${reason}` : `not valid JSON: ${reason}`);
   }
   if (!isObject(document) || (!('lldp' in document) && !('local-chassis' in document))) {
     return fail('$', 'not LLDP data: expected an object with an "lldp" key, as `lldpctl -f json` prints');

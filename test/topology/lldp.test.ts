@@ -28,10 +28,13 @@ function parse(file: string, text: string, host = path.basename(file, '.json')) 
 function readDir(dir: string): { hosts: LldpHostData[]; warnings: LldpProblem[] } {
   const hosts: LldpHostData[] = [];
   const warnings: LldpProblem[] = [];
-  for (const name of readdirSync(dir)
-    .filter((n) => n.endsWith('.json'))
-    .sort()) {
-    const result = parse(path.join(dir, name), readFileSync(path.join(dir, name), 'utf8'));
+  // Fixtures are lldpctl's output byte for byte, named HOST.out so the formatter leaves them alone.
+  const names = readdirSync(dir)
+    .filter((n) => n.endsWith('.out'))
+    .sort();
+  for (const name of names) {
+    const text = readFileSync(path.join(dir, name), 'utf8');
+    const result = parse(path.join(dir, name), text, path.basename(name, '.out'));
     hosts.push(result.data);
     warnings.push(...result.warnings);
   }
@@ -70,7 +73,9 @@ async function assertLabTopology(topology: DerivedTopology, label: string): Prom
   assert.equal(deviceOf(topology, 'sw-a').address, '192.0.2.11', 'one management address: a string');
   assert.equal(deviceOf(topology, 'sw-b').address, '192.0.2.12', 'two management addresses: a list');
   assert.ok(
-    topology.warnings.some((w) => /no LLDP neighbours/.test(w.message) && w.file.endsWith('lonely-1.json')),
+    topology.warnings.some(
+      (w) => /no LLDP neighbours/.test(w.message) && /lonely-1\.(out|json)$/.test(w.file),
+    ),
     'the host without neighbours is reported',
   );
   const model = await loadYaml(`${label}.yml`, lldpTopologyYaml(topology, label));
@@ -107,7 +112,7 @@ describe('LLDP import from captured lldpd output', () => {
   });
 
   it('reads several neighbours from a list of one-key objects (json)', () => {
-    const text = readFileSync(fixture('lldp', 'json', 'web-1.json'), 'utf8');
+    const text = readFileSync(fixture('lldp', 'json', 'web-1.out'), 'utf8');
     assert.ok(Array.isArray(JSON.parse(text).lldp.interface), 'lldpd printed a list here');
     const { data } = parse('web-1.json', text);
     assert.deepEqual(
@@ -120,7 +125,7 @@ describe('LLDP import from captured lldpd output', () => {
   });
 
   it('reads a single neighbour printed as a bare object (json)', () => {
-    const text = readFileSync(fixture('lldp', 'json', 'web-2.json'), 'utf8');
+    const text = readFileSync(fixture('lldp', 'json', 'web-2.out'), 'utf8');
     const raw = JSON.parse(text).lldp.interface;
     assert.ok(!Array.isArray(raw) && Object.keys(raw).join() === 'eth0', 'lldpd printed a bare object here');
     const { data } = parse('web-2.json', text);
@@ -132,7 +137,7 @@ describe('LLDP import from captured lldpd output', () => {
 
   it('reads zero neighbours: no interface key at all', () => {
     for (const format of ['json', 'json0']) {
-      const text = readFileSync(fixture('lldp', format, 'lonely-1.json'), 'utf8');
+      const text = readFileSync(fixture('lldp', format, 'lonely-1.out'), 'utf8');
       assert.doesNotMatch(text, /interface/, `lldpd printed no interface key in ${format}`);
       const result = parse('lonely-1.json', text);
       assert.deepEqual(result.data.links, []);
@@ -141,7 +146,7 @@ describe('LLDP import from captured lldpd output', () => {
   });
 
   it('reads a management address given as a string and as a list', () => {
-    const text = readFileSync(fixture('lldp', 'json', 'web-1.json'), 'utf8');
+    const text = readFileSync(fixture('lldp', 'json', 'web-1.out'), 'utf8');
     const raw = JSON.parse(text).lldp.interface;
     assert.equal(typeof raw[0].eth0.chassis['sw-a']['mgmt-ip'], 'string');
     assert.ok(Array.isArray(raw[1].eth1.chassis['sw-b']['mgmt-ip']));
@@ -163,12 +168,15 @@ describe('LLDP import from captured lldpd output', () => {
 
   it("takes a switch's own LLDP file in the directory without making a cycle", async () => {
     const { hosts } = readDir(fixture('lldp', 'json'));
-    const switchView = parse('sw-a.json', readFileSync(fixture('lldp', 'switch', 'sw-a.json'), 'utf8')).data;
+    const switchView = parse(
+      'sw-a.json',
+      readFileSync(fixture('lldp', 'switch', 'sw-a.json.out'), 'utf8'),
+    ).data;
     assert.equal(switchView.links.length, 2, 'sw-a saw both web hosts');
     const topology = deriveLldpTopology([...hosts, switchView]);
     assert.deepEqual(deviceOf(topology, 'sw-a').parents, []);
     await assertLabTopology(topology, 'with-switch-file');
-    const sw0 = parse('sw-a.json', readFileSync(fixture('lldp', 'switch', 'sw-a.json0.json'), 'utf8')).data;
+    const sw0 = parse('sw-a.json', readFileSync(fixture('lldp', 'switch', 'sw-a.json0.out'), 'utf8')).data;
     assert.deepEqual(
       sw0.links,
       switchView.links.map((l, i) => ({ ...l, path: `$.lldp[0].interface[${i}].chassis[0]` })),
@@ -177,7 +185,7 @@ describe('LLDP import from captured lldpd output', () => {
 });
 
 describe('LLDP import of unusable data', () => {
-  const webTwo = () => readFileSync(fixture('lldp', 'json', 'web-2.json'), 'utf8');
+  const webTwo = () => readFileSync(fixture('lldp', 'json', 'web-2.out'), 'utf8');
 
   it('skips a neighbour without a system name, naming the file and JSON path', () => {
     // A chassis with no name has nothing to be keyed by: its fields sit under "chassis".
@@ -218,11 +226,14 @@ describe('vigil topology import-lldp', () => {
     const dir = path.join(tmp, 'mixed');
     mkdirSync(dir);
     for (const name of readdirSync(fixture('lldp', 'json'))) {
-      writeFileSync(path.join(dir, name), readFileSync(fixture('lldp', 'json', name)));
+      writeFileSync(
+        path.join(dir, name.replace(/\.out$/, '.json')),
+        readFileSync(fixture('lldp', 'json', name)),
+      );
     }
     writeFileSync(
       path.join(dir, 'cut.json'),
-      readFileSync(fixture('lldp', 'json', 'web-1.json'), 'utf8').slice(0, 200),
+      readFileSync(fixture('lldp', 'json', 'web-1.out'), 'utf8').slice(0, 200),
     );
     writeFileSync(path.join(dir, 'empty.json'), '');
     const out = path.join(tmp, 'imported.yml');
@@ -240,6 +251,18 @@ describe('vigil topology import-lldp', () => {
     const check = await vigil(['check-config', '-c', out]);
     assert.equal(check.code, 0, check.stdout + check.stderr);
     assert.match(check.stdout, /configuration OK: 7 hosts, 4 services/);
+  });
+
+  it('reports progress through a large directory', async () => {
+    const dir = path.join(tmp, 'large');
+    mkdirSync(dir);
+    const text = readFileSync(fixture('lldp', 'json', 'lonely-1.out'), 'utf8');
+    for (let i = 0; i < 260; i++) writeFileSync(path.join(dir, `host-${i}.json`), text);
+    const run = await vigil(['topology', 'import-lldp', dir]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /reading LLDP files: 250 of 260/);
+    assert.match(run.stderr, /imported 260 of 260 files/);
+    assert.match(run.stdout, /name: host-259/);
   });
 
   it('fails when nothing could be imported', async () => {

@@ -104,9 +104,38 @@ function initialSchema(dialect: Dialect): Migration {
   };
 }
 
+/** The durable delivery queue: every notification is written here before it is sent. */
+function outbox(dialect: Dialect): Migration {
+  return {
+    async up(db: AnyDb) {
+      const table = db.schema.createTable('outbox');
+      await (dialect === 'postgres'
+        ? table.addColumn('seq', 'bigserial', (col) => col.primaryKey())
+        : table.addColumn('seq', 'integer', (col) => col.primaryKey().autoIncrement())
+      )
+        .addColumn('id', 'text', (col) => col.notNull().unique())
+        .addColumn('receiver', 'text', (col) => col.notNull())
+        .addColumn('payload', 'text', (col) => col.notNull())
+        .addColumn('status', 'text', (col) => col.notNull())
+        .addColumn('attempts', 'integer', (col) => col.notNull())
+        .addColumn('next_attempt_at', 'bigint', (col) => col.notNull())
+        .addColumn('last_error', 'text', (col) => col.notNull())
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addColumn('delivered_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('outbox_status_seq').on('outbox').columns(['status', 'seq']).execute();
+      await db.schema.createIndex('outbox_created_at').on('outbox').column('created_at').execute();
+    },
+    async down(db: AnyDb) {
+      await sql`drop table if exists outbox`.execute(db);
+    },
+  };
+}
+
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial_schema': initialSchema(dialect),
+    '0002_outbox': outbox(dialect),
   };
 }
 

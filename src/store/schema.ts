@@ -67,11 +67,25 @@ export interface PerfdataHourlyTable {
   unit: string;
 }
 
+export interface OutboxTable {
+  seq: Generated<number>;
+  id: string;
+  receiver: string;
+  payload: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string;
+  created_at: number;
+  delivered_at: number | null;
+}
+
 export interface VigilDatabase {
   object_states: ObjectStatesTable;
   state_events: StateEventsTable;
   check_results: CheckResultsTable;
   perfdata_hourly: PerfdataHourlyTable;
+  outbox: OutboxTable;
 }
 
 /** The host an object id belongs to: services are `host/service`, hosts are their own id. */

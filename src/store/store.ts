@@ -1,4 +1,5 @@
 import type { CheckResult, ObjectState, StateEvent } from '../model/types.ts';
+import type { Outbox } from './outbox.ts';
 
 /**
  * One write of the engine's recent work. A batch is committed atomically: after
@@ -51,6 +52,8 @@ export interface MaintenanceReport {
 /** Persistence for the engine. SQLite (default) and PostgreSQL implement it alike. */
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
+  /** The durable delivery queue of notifications. */
+  readonly outbox: Outbox;
   /** Apply pending migrations. Safe to call on every start. */
   migrate(): Promise<void>;
   /** Every object's last committed state, for restoring the engine after a restart. */

@@ -407,3 +407,49 @@ describe('sqlite store durability', () => {
     for (const count of perBatch.values()) assert.equal(count, CRASH_EVENTS_PER_BATCH);
   });
 });
+
+for (const backend of [sqlite, postgres]) {
+  describe(`${backend.name} outbox (durable delivery queue)`, () => {
+    it('keeps entries in order until delivered, ignores an id queued twice, and survives reopening', async () => {
+      const store = await backend.open();
+      await store.outbox.enqueue([
+        { id: 'n1', receiver: 'chat', payload: { title: 'first' }, createdAt: T0 },
+        { id: 'n2', receiver: 'pager', payload: { title: 'second' }, createdAt: T0 + 1 },
+        { id: 'n3', receiver: 'chat', payload: { title: 'third' }, createdAt: T0 + 2 },
+      ]);
+      await store.outbox.enqueue([
+        { id: 'n1', receiver: 'chat', payload: { title: 'again' }, createdAt: T0 + 3 },
+      ]);
+      const pending = await store.outbox.pending(10);
+      assert.deepEqual(
+        pending.map((e) => [e.id, e.receiver, (e.payload as { title: string }).title]),
+        [
+          ['n1', 'chat', 'first'],
+          ['n2', 'pager', 'second'],
+          ['n3', 'chat', 'third'],
+        ],
+      );
+      await store.outbox.markDelivered('n1', T0 + 10);
+      await store.outbox.markAttemptFailed('n2', 1, 'HTTP 503', T0 + 1000);
+      await store.outbox.markAttemptFailed('n3', 5, 'HTTP 400: bad payload', undefined);
+      assert.deepEqual(
+        (await store.outbox.pending(10)).map((e) => [e.id, e.attempts, e.nextAttemptAt, e.lastError]),
+        [['n2', 1, T0 + 1000, 'HTTP 503']],
+      );
+      const failed = await store.outbox.list({ status: 'failed' });
+      assert.deepEqual(
+        failed.map((e) => [e.id, e.lastError]),
+        [['n3', 'HTTP 400: bad payload']],
+      );
+      assert.equal(await store.outbox.retry(undefined, T0 + 2000), 1);
+      assert.deepEqual(
+        (await store.outbox.pending(10)).map((e) => e.id),
+        ['n2', 'n3'],
+      );
+      const delivered = await store.outbox.list({ status: 'delivered' });
+      assert.equal(delivered[0]?.deliveredAt, T0 + 10);
+      assert.equal(await store.outbox.prune(T0 + 1), 1, 'delivered entries past retention go');
+      assert.deepEqual((await store.outbox.list()).map((e) => e.id).sort(), ['n2', 'n3']);
+    });
+  });
+}

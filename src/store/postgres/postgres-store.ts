@@ -10,6 +10,7 @@
 import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest } from '../migrations.ts';
+import { Outbox } from '../outbox.ts';
 import { StoreReads } from '../queries.ts';
 import {
   bucketHourly,
@@ -89,6 +90,7 @@ const EXPIRE_RESULTS_PG = numbered(EXPIRE_RESULTS_SQL);
 class PostgresStore extends StoreReads implements Store {
   readonly kind = 'postgres';
   private readonly kysely: Kysely<VigilDatabase>;
+  readonly outbox: Outbox;
 
   constructor(
     private readonly name: string,
@@ -98,6 +100,7 @@ class PostgresStore extends StoreReads implements Store {
     const kysely = new Kysely<VigilDatabase>({ dialect: new PostgresDialect({ pool }) });
     super(kysely);
     this.kysely = kysely;
+    this.outbox = new Outbox(kysely);
   }
 
   async migrate(): Promise<void> {

@@ -17,6 +17,7 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { ObjectState, StateEvent } from '../../model/types.ts';
 import { migrateToLatest } from '../migrations.ts';
+import { Outbox } from '../outbox.ts';
 import { StoreReads } from '../queries.ts';
 import {
   bucketHourly,
@@ -157,6 +158,7 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 class SqliteStore extends StoreReads implements Store {
   readonly kind = 'sqlite';
   private readonly kysely: Kysely<VigilDatabase>;
+  readonly outbox: Outbox;
   private statements: Statements | undefined;
 
   constructor(
@@ -167,6 +169,7 @@ class SqliteStore extends StoreReads implements Store {
     const kysely = new Kysely<VigilDatabase>({ dialect: new SqliteDialect({ database: connection }) });
     super(kysely);
     this.kysely = kysely;
+    this.outbox = new Outbox(kysely);
   }
 
   async migrate(): Promise<void> {

@@ -3,7 +3,8 @@ import net from 'node:net';
 import { z } from 'zod';
 import { ServiceState as State } from '../model/types.ts';
 import type { CheckKind, CheckOutcome } from './check.ts';
-import { stateFor, thresholdSchema } from './thresholds.ts';
+import { outcomeFor, stopwatch, timeDatum } from './native.ts';
+import { breachedRange, stateFor, thresholdSchema } from './thresholds.ts';
 
 const RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'NS', 'SRV', 'SOA'] as const;
 type RecordType = (typeof RECORD_TYPES)[number];
@@ -77,7 +78,7 @@ export const dnsCheck: CheckKind<DnsParams> = {
     }
     const onAbort = () => resolver.cancel();
     env.signal.addEventListener('abort', onAbort, { once: true });
-    const started = performance.now();
+    const elapsed = stopwatch();
     let answers: string[] | undefined;
     let failure: NodeJS.ErrnoException | undefined;
     try {
@@ -87,17 +88,8 @@ export const dnsCheck: CheckKind<DnsParams> = {
     } finally {
       env.signal.removeEventListener('abort', onAbort);
     }
-    const seconds = (performance.now() - started) / 1000;
-    const perfdata = [
-      {
-        label: 'time',
-        value: Number(seconds.toFixed(6)),
-        unit: 's',
-        min: 0,
-        ...(p.warn ? { warn: p.warn.text } : {}),
-        ...(p.crit ? { crit: p.crit.text } : {}),
-      },
-    ];
+    const seconds = elapsed();
+    const perfdata = [timeDatum('time', seconds, { warn: p.warn, crit: p.crit })];
     const via = p.server ? ` from ${p.server.text}` : '';
 
     if (failure !== undefined) {
@@ -206,19 +198,16 @@ function timed(
   longOutput: string,
   perfdata: CheckOutcome['perfdata'],
 ): CheckOutcome {
-  const state = stateFor(seconds, { warn: p.warn, crit: p.crit });
-  const label = state === State.OK ? 'OK' : state === State.WARNING ? 'WARNING' : 'CRITICAL';
-  const over = state === State.OK ? '' : `, over ${state === State.WARNING ? p.warn?.text : p.crit?.text}s`;
-  return {
-    exitCode: state,
-    output: `DNS ${label} - ${text} in ${seconds.toFixed(3)}s${over}`,
-    longOutput,
-    perfdata,
-  };
+  const thresholds = { warn: p.warn, crit: p.crit };
+  const state = stateFor(seconds, thresholds);
+  const over = state === State.OK ? '' : `, over ${breachedRange(state, thresholds)}s`;
+  return outcome(state, `${text} in ${seconds.toFixed(3)}s${over}`, longOutput, perfdata);
 }
 
-function critical(reason: string, longOutput = '', perfdata: CheckOutcome['perfdata'] = []): CheckOutcome {
-  return { exitCode: State.CRITICAL, output: `DNS CRITICAL - ${reason}`, longOutput, perfdata };
+const outcome = outcomeFor('DNS');
+
+function critical(reason: string, longOutput?: string, perfdata?: CheckOutcome['perfdata']): CheckOutcome {
+  return outcome(State.CRITICAL, reason, longOutput, perfdata);
 }
 
 function listForOutput(answers: string[]): string {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { type ServiceState, ServiceState as State } from '../model/types.ts';
 import type { CheckEnv, CheckKind } from './check.ts';
+import { errorText, outcomeFor, untilAbort } from './native.ts';
 import { worstState } from './thresholds.ts';
 
 /** The kernel keeps at most 15 bytes of a process name in /proc/<pid>/comm. */
@@ -19,6 +20,8 @@ const CMDLINE_CONCURRENCY = 2;
 /** Most findings named on the status line; the long output lists all of them. */
 const SHOWN_ON_STATUS_LINE = 5;
 const SHOWN_COMMAND_LINE = 300;
+
+const outcome = outcomeFor('MODULES');
 
 /** A `forbidden_processes` entry: an exact process name, or `/regex/` against the command line. */
 export type ProcessPattern =
@@ -159,17 +162,12 @@ export const modulesCheck: CheckKind<ModulesParams> = {
       longOutput.push(...report.details, ...report.notes);
     }
     const state = worstState(states);
-    const output =
-      state === State.OK
-        ? `MODULES OK - ${reports.map((r) => r.checked).join('; ')}`
-        : `MODULES ${state === State.CRITICAL ? 'CRITICAL' : 'UNKNOWN'} - ${[...findings, ...problems].join('; ')}`;
-    return {
-      exitCode: state,
-      output,
-      longOutput: longOutput.join('\n'),
-      // Any finding is CRITICAL: the range "0" (alert above 0) says so to charts and exports.
-      perfdata: [{ label: 'forbidden_found', value: foundCount, unit: '', crit: '0', min: 0 }],
-    };
+    const text =
+      state === State.OK ? reports.map((r) => r.checked).join('; ') : [...findings, ...problems].join('; ');
+    // Any finding is CRITICAL: the range "0" (alert above 0) says so to charts and exports.
+    return outcome(state, text, longOutput.join('\n'), [
+      { label: 'forbidden_found', value: foundCount, unit: '', crit: '0', min: 0 },
+    ]);
   },
 };
 
@@ -190,7 +188,7 @@ async function checkModules(file: string, forbidden: string[]): Promise<PartRepo
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    report.problem = `cannot read ${file}: ${errorCode(error)}`;
+    report.problem = `cannot read ${file}: ${errorText(error)}`;
     return report;
   }
   const wanted = new Set(forbidden.map(moduleKey));
@@ -222,7 +220,7 @@ async function checkProcesses(
   try {
     entries = await readdir(procDir);
   } catch (error) {
-    report.problem = `cannot read ${procDir}: ${errorCode(error)}`;
+    report.problem = `cannot read ${procDir}: ${errorText(error)}`;
     return report;
   }
   const pids = entries.filter((name) => /^\d+$/.test(name));
@@ -275,7 +273,12 @@ async function checkProcesses(
   };
   if (finished) {
     const workers = Array.from({ length: Math.min(CMDLINE_CONCURRENCY, candidates.length) }, worker);
-    finished = (await untilAborted(Promise.all(workers), env.signal)) && next >= candidates.length;
+    // At the timeout the scan stops waiting (workers never reject); reads in flight finish on their own.
+    const allRead = await untilAbort(Promise.all(workers), env.signal).then(
+      () => true,
+      () => false,
+    );
+    finished = allRead && next >= candidates.length;
   }
 
   matches.sort((a, b) => Number(a.pid) - Number(b.pid));
@@ -356,19 +359,6 @@ function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** True when `work` settles first, false when the signal aborts first (the work is left to finish). */
-function untilAborted(work: Promise<unknown>, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = () => resolve(false);
-    signal.addEventListener('abort', onAbort, { once: true });
-    void work.then(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    });
-  });
-}
-
 async function checkQdiscs(command: string[], forbidden: string[], env: CheckEnv): Promise<PartReport> {
   const report: PartReport = {
     found: [],
@@ -415,8 +405,4 @@ async function checkQdiscs(command: string[], forbidden: string[], env: CheckEnv
   }
   if (result.truncated) report.notes.push(`output of ${shown} was cut at ${env.maxOutputBytes} bytes`);
   return report;
-}
-
-function errorCode(error: unknown): string {
-  return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 }

@@ -1,10 +1,29 @@
-import { readFile } from 'node:fs/promises';
 import mysql from 'mysql2';
 import { z } from 'zod';
-import type { PerfDatum, ServiceState } from '../model/types.ts';
-import { SERVICE_STATE_NAMES, ServiceState as State } from '../model/types.ts';
-import type { CheckKind, CheckOutcome } from './check.ts';
-import { parseRange, stateFor, type ThresholdRange, thresholdSchema, worstState } from './thresholds.ts';
+import type { PerfDatum } from '../model/types.ts';
+import { ServiceState as State } from '../model/types.ts';
+import type { CheckKind } from './check.ts';
+import {
+  errorText,
+  type Finding,
+  noAnswerWithin,
+  onePasswordSource,
+  outcomeFor,
+  outsideThresholds,
+  passwordParams,
+  readPassword,
+  stopwatch,
+  TimedOut,
+  timeDatum,
+  untilAbort,
+} from './native.ts';
+import {
+  fixedRange,
+  perfdataRanges,
+  type ThresholdRange,
+  thresholdSchema,
+  worstState,
+} from './thresholds.ts';
 
 const params = z
   .strictObject({
@@ -12,9 +31,7 @@ const params = z
     host: z.string().min(1).optional(),
     port: z.number().int().min(1).max(65535).default(3306),
     user: z.string({ error: 'user is required: the account the check logs in as' }).min(1),
-    password: z.string().optional(),
-    /** Read at every run, so a rotated secret needs no reload; a trailing newline is dropped. */
-    password_file: z.string().min(1).optional(),
+    ...passwordParams,
     database: z.string().min(1).optional(),
     role: z
       .enum(['primary', 'replica', 'any'], { error: 'role must be primary, replica or any' })
@@ -30,19 +47,15 @@ const params = z
     warn: thresholdSchema.optional(),
     crit: thresholdSchema.optional(),
   })
-  .refine((p) => p.password === undefined || p.password_file === undefined, {
-    message: 'give password or password_file, not both',
-    path: ['password_file'],
-  });
+  .refine(...onePasswordSource);
 type MysqlParams = z.infer<typeof params>;
 
-const DEFAULT_LAG_WARN = parseRange('30') as ThresholdRange;
-const DEFAULT_LAG_CRIT = parseRange('120') as ThresholdRange;
+const DEFAULT_LAG_WARN = fixedRange('30');
+const DEFAULT_LAG_CRIT = fixedRange('120');
 
 type Row = Record<string, unknown>;
 
-/** Thrown into the check's await chain when the per-check timeout fires. */
-class TimedOut extends Error {}
+const outcome = outcomeFor('MYSQL');
 
 /**
  * Checks a MySQL or MariaDB server: that it accepts a login, answers queries, has the
@@ -56,17 +69,11 @@ export const mysqlCheck: CheckKind<MysqlParams> = {
     const address = p.host ?? target.host.address;
     const where = `${address}:${p.port}`;
     const timeLimit = { warn: p.warn, crit: p.crit };
-    const started = performance.now();
-    const elapsed = () => (performance.now() - started) / 1000;
+    const elapsed = stopwatch();
 
-    let password = p.password;
-    if (p.password_file !== undefined) {
-      try {
-        password = (await readFile(p.password_file, 'utf8')).replace(/\r?\n$/, '');
-      } catch (error) {
-        return outcome(State.UNKNOWN, `cannot read password_file ${p.password_file}: ${errorText(error)}`);
-      }
-    }
+    const secret = await readPassword(p);
+    if ('unreadable' in secret) return outcome(State.UNKNOWN, secret.unreadable);
+    const { password } = secret;
 
     const connection = mysql.createConnection({
       host: address,
@@ -106,12 +113,12 @@ export const mysqlCheck: CheckKind<MysqlParams> = {
       const timeConnect = elapsed();
 
       phase = 'querying';
-      let queryStarted = performance.now();
+      let queryTime = stopwatch();
       const [statusRows] = await untilAbort(
         db.query<mysql.RowDataPacket[]>('SELECT @@version AS version, @@read_only AS read_only'),
         env.signal,
       );
-      let timeQuery = (performance.now() - queryStarted) / 1000;
+      let timeQuery = queryTime();
       const status = (statusRows[0] ?? {}) as Row;
       const version = String(status.version ?? 'unknown version');
       const readOnly = Number(status.read_only) === 1;
@@ -154,8 +161,7 @@ export const mysqlCheck: CheckKind<MysqlParams> = {
               label: 'lag',
               value: result.lag,
               unit: 's',
-              warn: lagThresholds.warn.text,
-              crit: lagThresholds.crit.text,
+              ...perfdataRanges(lagThresholds),
               min: 0,
             });
         }
@@ -163,29 +169,25 @@ export const mysqlCheck: CheckKind<MysqlParams> = {
 
       if (p.query !== undefined) {
         phase = 'running the query';
-        queryStarted = performance.now();
+        queryTime = stopwatch();
         try {
           const [rows] = await untilAbort(db.query(p.query), env.signal);
-          timeQuery = (performance.now() - queryStarted) / 1000;
+          timeQuery = queryTime();
           details.push(`query returned ${Array.isArray(rows) ? `${rows.length} row(s)` : 'no result set'}`);
         } catch (error) {
           if (error instanceof TimedOut) throw error;
-          findings.push({ state: State.CRITICAL, text: `query failed: ${errorText(error)}` });
+          findings.push({ state: State.CRITICAL, text: `query failed: ${sqlErrorText(error)}` });
         }
       }
 
       const total = elapsed();
-      const timeState = stateFor(total, timeLimit);
-      if (timeState !== State.OK)
-        findings.push({
-          state: timeState,
-          text: `took ${total.toFixed(3)}s (outside ${rangeText(timeState, timeLimit)})`,
-        });
+      findings.push(...outsideThresholds(total, timeLimit, `took ${total.toFixed(3)}s`));
 
-      perfdata.unshift(seconds('time_connect', timeConnect), seconds('time_query', timeQuery), {
-        ...seconds('time', total),
-        ...rangeTexts(timeLimit),
-      });
+      perfdata.unshift(
+        timeDatum('time_connect', timeConnect),
+        timeDatum('time_query', timeQuery),
+        timeDatum('time', total, timeLimit),
+      );
       perfdata.push({ label: 'read_only', value: readOnly ? 1 : 0, unit: '', min: 0, max: 1 });
 
       const state = worstState(findings.map((f) => f.state));
@@ -202,23 +204,15 @@ export const mysqlCheck: CheckKind<MysqlParams> = {
             ]
               .filter((part) => part !== '')
               .join(', ');
-      return {
-        exitCode: state,
-        output: `MYSQL ${SERVICE_STATE_NAMES[state]} - ${summary}`,
-        longOutput: details.join('\n'),
-        perfdata,
-      };
+      return outcome(state, summary, details.join('\n'), perfdata);
     } catch (error) {
       if (error instanceof TimedOut || env.signal.aborted) {
         await killSent;
-        return outcome(
-          State.CRITICAL,
-          `no answer from ${where} within ${env.timeoutMs / 1000}s (while ${phase})`,
-        );
+        return outcome(State.CRITICAL, noAnswerWithin(where, env.timeoutMs, phase));
       }
       return outcome(
         State.CRITICAL,
-        phase === 'connecting' ? connectProblem(error, where) : errorText(error),
+        phase === 'connecting' ? connectProblem(error, where) : sqlErrorText(error),
       );
     } finally {
       // A polite COM_QUIT keeps "Aborted connection" warnings out of the server's error log.
@@ -252,11 +246,6 @@ async function killQuery(
   }
 }
 
-interface Finding {
-  state: ServiceState;
-  text: string;
-}
-
 type PromiseConnection = ReturnType<mysql.Connection['promise']>;
 
 /**
@@ -276,7 +265,7 @@ async function replicaStatus(
       const code = (error as { code?: string }).code;
       if (code === 'ER_PARSE_ERROR' && statement === 'SHOW REPLICA STATUS') continue;
       if (code === 'ER_SPECIFIC_ACCESS_DENIED_ERROR' || code === 'ER_ACCESS_DENIED_ERROR')
-        return { denied: errorText(error) };
+        return { denied: sqlErrorText(error) };
       throw error;
     }
   }
@@ -331,12 +320,7 @@ function judgeReplication(
       } else {
         const lag = Number(rawLag);
         worstLag = Math.max(worstLag ?? 0, lag);
-        const state = stateFor(lag, lagThresholds);
-        if (state !== State.OK)
-          findings.push({
-            state,
-            text: `${prefix} ${lag}s behind ${source} (outside ${rangeText(state, lagThresholds)})`,
-          });
+        findings.push(...outsideThresholds(lag, lagThresholds, `${prefix} ${lag}s behind ${source}`));
       }
     }
   }
@@ -359,67 +343,16 @@ function readOnlyProblem(role: MysqlParams['role'], readOnly: boolean): string {
 function connectProblem(error: unknown, where: string): string {
   const e = error as { code?: string; sqlMessage?: string };
   if (e.code === 'ER_ACCESS_DENIED_ERROR' || e.code === 'ER_DBACCESS_DENIED_ERROR')
-    return lowerFirst(e.sqlMessage ?? errorText(error));
+    return lowerFirst(e.sqlMessage ?? sqlErrorText(error));
   if (e.sqlMessage) return `${where}: ${e.sqlMessage}`;
-  return `cannot connect to ${where}: ${errorText(error)}`;
+  return `cannot connect to ${where}: ${sqlErrorText(error)}`;
 }
 
-function errorText(error: unknown): string {
-  const e = error as { code?: string; sqlMessage?: string; message?: string };
-  if (e.sqlMessage) return e.sqlMessage;
-  if (e.code && /^E[A-Z]+$/.test(e.code)) return e.code;
-  return e.message ?? String(error);
+/** The server's own message for a statement it refused, which names the cause better than the code. */
+function sqlErrorText(error: unknown): string {
+  return (error as { sqlMessage?: string }).sqlMessage || errorText(error);
 }
 
 function lowerFirst(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
-}
-
-function untilAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      promise.catch(() => {});
-      reject(new TimedOut());
-      return;
-    }
-    const onAbort = () => reject(new TimedOut());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
-function seconds(label: string, value: number): PerfDatum {
-  return { label, value: Number(value.toFixed(6)), unit: 's', min: 0 };
-}
-
-function rangeTexts(thresholds: { warn?: ThresholdRange | undefined; crit?: ThresholdRange | undefined }) {
-  const texts: { warn?: string; crit?: string } = {};
-  if (thresholds.warn) texts.warn = thresholds.warn.text;
-  if (thresholds.crit) texts.crit = thresholds.crit.text;
-  return texts;
-}
-
-function rangeText(
-  state: ServiceState,
-  thresholds: { warn?: ThresholdRange | undefined; crit?: ThresholdRange | undefined },
-): string {
-  return (state === State.CRITICAL ? thresholds.crit?.text : thresholds.warn?.text) ?? '';
-}
-
-function outcome(exitCode: ServiceState, text: string): CheckOutcome {
-  return {
-    exitCode,
-    output: `MYSQL ${SERVICE_STATE_NAMES[exitCode]} - ${text}`,
-    longOutput: '',
-    perfdata: [],
-  };
 }

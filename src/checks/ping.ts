@@ -1,8 +1,9 @@
 import net from 'node:net';
 import { z } from 'zod';
-import { type PerfDatum, type ServiceState, ServiceState as State } from '../model/types.ts';
+import { type PerfDatum, ServiceState as State } from '../model/types.ts';
 import type { CheckKind, CheckOutcome } from './check.ts';
-import { parseRange, stateFor, type ThresholdRange, thresholdSchema, worstState } from './thresholds.ts';
+import { outcomeFor } from './native.ts';
+import { fixedRange, perfdataRanges, stateFor, thresholdSchema, worstState } from './thresholds.ts';
 
 /**
  * The system ping (iputils). Debian installs it with the cap_net_raw file capability, so
@@ -14,17 +15,19 @@ export const PING_BINARY = '/bin/ping';
 /** Non-root iputils ping refuses intervals below 200 ms. */
 const MIN_INTERVAL_S = 0.2;
 
+const outcome = outcomeFor('PING');
+
 function limits(defaults: { rta_ms: number; loss_pct: number }) {
   return z
     .strictObject({
       /** Round-trip average in milliseconds. */
-      rta_ms: thresholdSchema.default(parseRange(defaults.rta_ms) as ThresholdRange),
+      rta_ms: thresholdSchema.default(fixedRange(defaults.rta_ms)),
       /** Packet loss in percent. */
-      loss_pct: thresholdSchema.default(parseRange(defaults.loss_pct) as ThresholdRange),
+      loss_pct: thresholdSchema.default(fixedRange(defaults.loss_pct)),
     })
     .default({
-      rta_ms: parseRange(defaults.rta_ms) as ThresholdRange,
-      loss_pct: parseRange(defaults.loss_pct) as ThresholdRange,
+      rta_ms: fixedRange(defaults.rta_ms),
+      loss_pct: fixedRange(defaults.loss_pct),
     });
 }
 
@@ -165,24 +168,11 @@ function toNumber(text: string | undefined): number {
 
 function judge(p: PingParams, host: string, s: PingSummary, details: string): CheckOutcome {
   const counts = `${s.transmitted} sent, ${s.received} received`;
+  const rtaLimits = { warn: p.warn.rta_ms, crit: p.crit.rta_ms };
+  const lossLimits = { warn: p.warn.loss_pct, crit: p.crit.loss_pct };
   const perfdata: PerfDatum[] = [
-    {
-      label: 'rta',
-      value: s.rtt ? s.rtt.avg : Number.NaN,
-      unit: 'ms',
-      warn: p.warn.rta_ms.text,
-      crit: p.crit.rta_ms.text,
-      min: 0,
-    },
-    {
-      label: 'pl',
-      value: round(s.lossPct),
-      unit: '%',
-      warn: p.warn.loss_pct.text,
-      crit: p.crit.loss_pct.text,
-      min: 0,
-      max: 100,
-    },
+    { label: 'rta', value: s.rtt ? s.rtt.avg : Number.NaN, unit: 'ms', ...perfdataRanges(rtaLimits), min: 0 },
+    { label: 'pl', value: round(s.lossPct), unit: '%', ...perfdataRanges(lossLimits), min: 0, max: 100 },
   ];
   if (s.rtt) {
     perfdata.push({ label: 'rtmin', value: s.rtt.min, unit: 'ms', min: 0 });
@@ -190,24 +180,13 @@ function judge(p: PingParams, host: string, s: PingSummary, details: string): Ch
   }
   if (s.received === 0 || !s.rtt) {
     const why = s.errors.length > 0 ? `: ${s.errors.join('; ')}` : '';
-    return {
-      ...outcome(State.CRITICAL, `no reply from ${host} (${counts}, 100% loss)${why}`, details),
-      perfdata,
-    };
+    return outcome(State.CRITICAL, `no reply from ${host} (${counts}, 100% loss)${why}`, details, perfdata);
   }
-  const rtaState = stateFor(s.rtt.avg, { warn: p.warn.rta_ms, crit: p.crit.rta_ms });
-  const lossState = stateFor(s.lossPct, { warn: p.warn.loss_pct, crit: p.crit.loss_pct });
-  const state = worstState([rtaState, lossState]);
+  const state = worstState([stateFor(s.rtt.avg, rtaLimits), stateFor(s.lossPct, lossLimits)]);
   const text = `${host} rta ${s.rtt.avg.toFixed(3)}ms, loss ${round(s.lossPct)}% (${counts})`;
-  return { ...outcome(state, text, details), perfdata };
+  return outcome(state, text, details, perfdata);
 }
 
 function round(value: number): number {
   return Math.round(value * 100) / 100;
-}
-
-const LABELS = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const;
-
-function outcome(state: ServiceState, text: string, longOutput = ''): CheckOutcome {
-  return { exitCode: state, output: `PING ${LABELS[state]} - ${text}`, longOutput, perfdata: [] };
 }

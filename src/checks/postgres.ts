@@ -1,18 +1,24 @@
-import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import pg from 'pg';
 import { z } from 'zod';
-import type { PerfDatum, ServiceState } from '../model/types.ts';
-import { SERVICE_STATE_NAMES, ServiceState as State } from '../model/types.ts';
-import type { CheckKind, CheckOutcome } from './check.ts';
+import type { PerfDatum } from '../model/types.ts';
+import { ServiceState as State } from '../model/types.ts';
+import type { CheckKind } from './check.ts';
 import {
-  parseRange,
-  stateFor,
-  type ThresholdRange,
-  type Thresholds,
-  thresholdSchema,
-  worstState,
-} from './thresholds.ts';
+  errorText,
+  type Finding,
+  noAnswerWithin,
+  onePasswordSource,
+  outcomeFor,
+  outsideThresholds,
+  passwordParams,
+  readPassword,
+  stopwatch,
+  TimedOut,
+  timeDatum,
+  untilAbort,
+} from './native.ts';
+import { fixedRange, perfdataRanges, thresholdSchema, worstState } from './thresholds.ts';
 
 const params = z
   .strictObject({
@@ -20,9 +26,7 @@ const params = z
     host: z.string().min(1).optional(),
     port: z.number().int().min(1).max(65535).default(5432),
     user: z.string({ error: 'user is required: the role the check logs in as' }).min(1),
-    password: z.string().optional(),
-    /** Read at every run, so a rotated secret needs no reload; a trailing newline is dropped. */
-    password_file: z.string().min(1).optional(),
+    ...passwordParams,
     database: z.string().min(1).default('postgres'),
     /** Like libpq's sslmode: `disable`, `require` (encrypt, trust any certificate), `verify-full`. */
     tls: z
@@ -39,14 +43,11 @@ const params = z
     warn: thresholdSchema.optional(),
     crit: thresholdSchema.optional(),
   })
-  .refine((p) => p.password === undefined || p.password_file === undefined, {
-    message: 'give password or password_file, not both',
-    path: ['password_file'],
-  });
+  .refine(...onePasswordSource);
 type PostgresParams = z.infer<typeof params>;
 
-const DEFAULT_LAG_WARN = parseRange('30') as ThresholdRange;
-const DEFAULT_LAG_CRIT = parseRange('120') as ThresholdRange;
+const DEFAULT_LAG_WARN = fixedRange('30');
+const DEFAULT_LAG_CRIT = fixedRange('120');
 
 // A standby that has replayed everything it received is not behind, however old its last
 // transaction is: on an idle primary the replay timestamp ages without any real lag.
@@ -57,12 +58,7 @@ const STATUS_QUERY = `SELECT current_setting('server_version') AS version,
        ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END AS lag,
   pg_last_xact_replay_timestamp() IS NULL AS nothing_replayed`;
 
-class TimedOut extends Error {}
-
-interface Finding {
-  state: ServiceState;
-  text: string;
-}
+const outcome = outcomeFor('POSTGRES');
 
 /**
  * Checks a PostgreSQL server: it accepts a login and answers queries, is a primary or a standby
@@ -74,17 +70,11 @@ export const postgresCheck: CheckKind<PostgresParams> = {
   async run(p, target, env) {
     const address = p.host ?? target.host.address;
     const where = `${address}:${p.port}`;
-    const started = performance.now();
-    const elapsed = () => (performance.now() - started) / 1000;
+    const elapsed = stopwatch();
 
-    let password = p.password;
-    if (p.password_file !== undefined) {
-      try {
-        password = (await readFile(p.password_file, 'utf8')).replace(/\r?\n$/, '');
-      } catch (error) {
-        return outcome(State.UNKNOWN, `cannot read password_file ${p.password_file}: ${errorText(error)}`);
-      }
-    }
+    const secret = await readPassword(p);
+    if ('unreadable' in secret) return outcome(State.UNKNOWN, secret.unreadable);
+    const { password } = secret;
 
     const timeoutMs = Math.max(1, Math.floor(env.timeoutMs));
     const client = new pg.Client({
@@ -129,14 +119,14 @@ export const postgresCheck: CheckKind<PostgresParams> = {
 
       phase = 'querying';
       querying = true;
-      let queryStarted = performance.now();
+      let queryTime = stopwatch();
       const status = (await untilAbort(client.query(STATUS_QUERY), env.signal)).rows[0] as {
         version: string;
         in_recovery: boolean;
         lag: number | null;
         nothing_replayed: boolean;
       };
-      let timeQuery = (performance.now() - queryStarted) / 1000;
+      let timeQuery = queryTime();
 
       const findings: Finding[] = [];
       const details: string[] = [
@@ -167,23 +157,18 @@ export const postgresCheck: CheckKind<PostgresParams> = {
           roleSummary = 'standby, no transaction replayed yet';
         } else {
           const lag = Number(status.lag.toFixed(3));
-          const state = stateFor(lag, lagLimit);
-          if (state !== State.OK)
-            findings.push({
-              state,
-              text: `standby replay ${lag}s behind (outside ${rangeText(state, lagLimit)})`,
-            });
-          perfdata.push({ label: 'lag', value: lag, unit: 's', ...rangeTexts(lagLimit), min: 0 });
+          findings.push(...outsideThresholds(lag, lagLimit, `standby replay ${lag}s behind`));
+          perfdata.push({ label: 'lag', value: lag, unit: 's', ...perfdataRanges(lagLimit), min: 0 });
           roleSummary = `standby, ${lag}s behind`;
         }
       }
 
       if (p.query !== undefined) {
         phase = 'running the query';
-        queryStarted = performance.now();
+        queryTime = stopwatch();
         try {
           const result = await untilAbort(client.query(p.query), env.signal);
-          timeQuery = (performance.now() - queryStarted) / 1000;
+          timeQuery = queryTime();
           details.push(`query returned ${result.rowCount ?? 0} row(s)`);
         } catch (error) {
           if (error instanceof TimedOut || env.signal.aborted) throw error;
@@ -194,33 +179,21 @@ export const postgresCheck: CheckKind<PostgresParams> = {
 
       const total = elapsed();
       const timeLimit = { warn: p.warn, crit: p.crit };
-      const timeState = stateFor(total, timeLimit);
-      if (timeState !== State.OK)
-        findings.push({
-          state: timeState,
-          text: `took ${total.toFixed(3)}s (outside ${rangeText(timeState, timeLimit)})`,
-        });
-      perfdata.unshift(seconds('time_connect', timeConnect), seconds('time_query', timeQuery), {
-        ...seconds('time', total),
-        ...rangeTexts(timeLimit),
-      });
+      findings.push(...outsideThresholds(total, timeLimit, `took ${total.toFixed(3)}s`));
+      perfdata.unshift(
+        timeDatum('time_connect', timeConnect),
+        timeDatum('time_query', timeQuery),
+        timeDatum('time', total, timeLimit),
+      );
 
       const state = worstState(findings.map((f) => f.state));
       const summary =
         findings.length > 0 ? findings.map((f) => f.text).join('; ') : `${roleSummary}, ${total.toFixed(3)}s`;
-      return {
-        exitCode: state,
-        output: `POSTGRES ${SERVICE_STATE_NAMES[state]} - ${summary}`,
-        longOutput: details.join('\n'),
-        perfdata,
-      };
+      return outcome(state, summary, details.join('\n'), perfdata);
     } catch (error) {
       if (error instanceof TimedOut || env.signal.aborted) {
         await cancelSent;
-        return outcome(
-          State.CRITICAL,
-          `no answer from ${where} within ${env.timeoutMs / 1000}s (while ${phase})`,
-        );
+        return outcome(State.CRITICAL, noAnswerWithin(where, env.timeoutMs, phase));
       }
       return outcome(State.CRITICAL, `${where}: ${errorText(error)}`);
     } finally {
@@ -257,56 +230,4 @@ function sendCancel(client: pg.Client, host: string, port: number): Promise<void
       resolve();
     });
   });
-}
-
-function errorText(error: unknown): string {
-  const e = error as { code?: string; message?: string };
-  if (e.code && /^E[A-Z]+$/.test(e.code)) return e.code;
-  return e.message ?? String(error);
-}
-
-function untilAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      promise.catch(() => {});
-      reject(new TimedOut());
-      return;
-    }
-    const onAbort = () => reject(new TimedOut());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
-function seconds(label: string, value: number): PerfDatum {
-  return { label, value: Number(value.toFixed(6)), unit: 's', min: 0 };
-}
-
-function rangeTexts(thresholds: Thresholds): { warn?: string; crit?: string } {
-  const texts: { warn?: string; crit?: string } = {};
-  if (thresholds.warn) texts.warn = thresholds.warn.text;
-  if (thresholds.crit) texts.crit = thresholds.crit.text;
-  return texts;
-}
-
-function rangeText(state: ServiceState, thresholds: Thresholds): string {
-  return (state === State.CRITICAL ? thresholds.crit?.text : thresholds.warn?.text) ?? '';
-}
-
-function outcome(exitCode: ServiceState, text: string): CheckOutcome {
-  return {
-    exitCode,
-    output: `POSTGRES ${SERVICE_STATE_NAMES[exitCode]} - ${text}`,
-    longOutput: '',
-    perfdata: [],
-  };
 }

@@ -1,15 +1,28 @@
-import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { PerfDatum, ServiceState } from '../model/types.ts';
-import { SERVICE_STATE_NAMES, ServiceState as State } from '../model/types.ts';
-import type { CheckKind, CheckOutcome } from './check.ts';
+import type { PerfDatum } from '../model/types.ts';
+import { ServiceState as State } from '../model/types.ts';
+import type { CheckKind } from './check.ts';
 import {
-  parseRange,
+  errorText,
+  type Finding,
+  noAnswerWithin,
+  onePasswordSource,
+  outcomeFor,
+  outsideThresholds,
+  passwordParams,
+  readPassword,
+  stopwatch,
+  TimedOut,
+  timeDatum,
+  untilAbort,
+} from './native.ts';
+import {
+  breachedRange,
+  fixedRange,
+  perfdataRanges,
   stateFor,
-  type ThresholdRange,
-  type Thresholds,
   thresholdSchema,
   worstState,
 } from './thresholds.ts';
@@ -21,9 +34,7 @@ const params = z
     port: z.number().int().min(1).max(65535).default(6379),
     /** ACL user (Redis 6+); without it the password authenticates the default user. */
     username: z.string().min(1).optional(),
-    password: z.string().optional(),
-    /** Read at every run, so a rotated secret needs no reload; a trailing newline is dropped. */
-    password_file: z.string().min(1).optional(),
+    ...passwordParams,
     db: z.number().int().min(0).default(0),
     /** TLS, verified against the system's CAs. */
     tls: z.boolean().default(false),
@@ -42,21 +53,13 @@ const params = z
     warn: thresholdSchema.optional(),
     crit: thresholdSchema.optional(),
   })
-  .refine((p) => p.password === undefined || p.password_file === undefined, {
-    message: 'give password or password_file, not both',
-    path: ['password_file'],
-  });
+  .refine(...onePasswordSource);
 type RedisParams = z.infer<typeof params>;
 
-const DEFAULT_LAG_WARN = parseRange('30') as ThresholdRange;
-const DEFAULT_LAG_CRIT = parseRange('60') as ThresholdRange;
+const DEFAULT_LAG_WARN = fixedRange('30');
+const DEFAULT_LAG_CRIT = fixedRange('60');
 
-class TimedOut extends Error {}
-
-interface Finding {
-  state: ServiceState;
-  text: string;
-}
+const outcome = outcomeFor('REDIS');
 
 /**
  * Checks a Redis server: it answers PING, plays the expected role, its replication link is up
@@ -68,17 +71,11 @@ export const redisCheck: CheckKind<RedisParams> = {
   async run(p, target, env) {
     const address = p.host ?? target.host.address;
     const where = `${address}:${p.port}`;
-    const started = performance.now();
-    const elapsed = () => (performance.now() - started) / 1000;
+    const elapsed = stopwatch();
 
-    let password = p.password;
-    if (p.password_file !== undefined) {
-      try {
-        password = (await readFile(p.password_file, 'utf8')).replace(/\r?\n$/, '');
-      } catch (error) {
-        return outcome(State.UNKNOWN, `cannot read password_file ${p.password_file}: ${errorText(error)}`);
-      }
-    }
+    const secret = await readPassword(p);
+    if ('unreadable' in secret) return outcome(State.UNKNOWN, secret.unreadable);
+    const { password } = secret;
 
     const client = new Redis({
       host: address,
@@ -113,9 +110,9 @@ export const redisCheck: CheckKind<RedisParams> = {
     try {
       await untilAbort(client.connect(), env.signal);
       phase = 'waiting for PING';
-      const pingStarted = performance.now();
+      const pingTime = stopwatch();
       await untilAbort(client.ping(), env.signal);
-      const timePing = (performance.now() - pingStarted) / 1000;
+      const timePing = pingTime();
       if (p.db !== 0) {
         // Selected here rather than by ioredis, which ignores a failed SELECT on connect.
         phase = `selecting db ${p.db}`;
@@ -160,13 +157,10 @@ export const redisCheck: CheckKind<RedisParams> = {
           replicationSummary = `replica of ${masterAddress}, link ${link}`;
         } else {
           const lag = Number(field('master_last_io_seconds_ago'));
-          const state = stateFor(lag, lagLimit);
-          if (state !== State.OK)
-            findings.push({
-              state,
-              text: `last IO from master ${masterAddress} ${lag}s ago (outside ${rangeText(state, lagLimit)})`,
-            });
-          perfdata.push({ label: 'lag', value: lag, unit: 's', ...rangeTexts(lagLimit), min: 0 });
+          findings.push(
+            ...outsideThresholds(lag, lagLimit, `last IO from master ${masterAddress} ${lag}s ago`),
+          );
+          perfdata.push({ label: 'lag', value: lag, unit: 's', ...perfdataRanges(lagLimit), min: 0 });
           replicationSummary = `replica of ${masterAddress}, link up, last IO ${lag}s ago`;
         }
       } else if (role === 'master') {
@@ -182,13 +176,16 @@ export const redisCheck: CheckKind<RedisParams> = {
         const state = stateFor(percent, memLimit);
         memorySummary = `${bytes(usedMemory)} of ${bytes(maxMemory)} used (${percent.toFixed(1)}%)`;
         if (state !== State.OK)
-          findings.push({ state, text: `memory ${memorySummary}, outside ${rangeText(state, memLimit)}` });
+          findings.push({
+            state,
+            text: `memory ${memorySummary}, outside ${breachedRange(state, memLimit)}`,
+          });
         perfdata.push({ label: 'used_memory', value: usedMemory, unit: 'B', min: 0, max: maxMemory });
         perfdata.push({
           label: 'used_memory_pct',
           value: Number(percent.toFixed(2)),
           unit: '%',
-          ...rangeTexts(memLimit),
+          ...perfdataRanges(memLimit),
           min: 0,
           max: 100,
         });
@@ -202,36 +199,20 @@ export const redisCheck: CheckKind<RedisParams> = {
       const clients = Number(field('connected_clients'));
       const maxClients = field('maxclients');
       const clientLimit = { warn: p.clients_warn, crit: p.clients_crit };
-      const clientState = stateFor(clients, clientLimit);
-      if (clientState !== State.OK)
-        findings.push({
-          state: clientState,
-          text: `${clients} connected clients (outside ${rangeText(clientState, clientLimit)})`,
-        });
+      findings.push(...outsideThresholds(clients, clientLimit, `${clients} connected clients`));
       perfdata.push({
         label: 'connected_clients',
         value: clients,
         unit: '',
-        ...rangeTexts(clientLimit),
+        ...perfdataRanges(clientLimit),
         min: 0,
         ...(maxClients ? { max: Number(maxClients) } : {}),
       });
       details.push(`${clients} connected clients${maxClients ? ` of at most ${maxClients}` : ''}`);
       details.push(`db ${p.db}: ${field(`db${p.db}`) ?? 'no keys'}`);
 
-      const timeState = stateFor(total, timeLimit);
-      if (timeState !== State.OK)
-        findings.push({
-          state: timeState,
-          text: `took ${total.toFixed(3)}s (outside ${rangeText(timeState, timeLimit)})`,
-        });
-      perfdata.unshift({
-        label: 'time',
-        value: Number(total.toFixed(6)),
-        unit: 's',
-        ...rangeTexts(timeLimit),
-        min: 0,
-      });
+      findings.push(...outsideThresholds(total, timeLimit, `took ${total.toFixed(3)}s`));
+      perfdata.unshift(timeDatum('time', total, timeLimit));
 
       const state = worstState(findings.map((f) => f.state));
       const summary =
@@ -240,18 +221,10 @@ export const redisCheck: CheckKind<RedisParams> = {
           : [replicationSummary || role, memorySummary, `${clients} clients`, `${total.toFixed(3)}s`].join(
               ', ',
             );
-      return {
-        exitCode: state,
-        output: `REDIS ${SERVICE_STATE_NAMES[state]} - ${summary}`,
-        longOutput: details.join('\n'),
-        perfdata,
-      };
+      return outcome(state, summary, details.join('\n'), perfdata);
     } catch (error) {
       if (error instanceof TimedOut || env.signal.aborted)
-        return outcome(
-          State.CRITICAL,
-          `no answer from ${where} within ${env.timeoutMs / 1000}s (while ${phase})`,
-        );
+        return outcome(State.CRITICAL, noAnswerWithin(where, env.timeoutMs, phase));
       if (phase === 'connecting') return outcome(State.CRITICAL, connectProblem(lastError ?? error, where));
       return outcome(State.CRITICAL, `${where}: ${phase}: ${errorText(error)}`);
     } finally {
@@ -278,12 +251,6 @@ function connectProblem(error: unknown, where: string): string {
   return `cannot connect to ${where}: ${text}`;
 }
 
-function errorText(error: unknown): string {
-  const e = error as { code?: string; message?: string };
-  if (e.code && /^E[A-Z]+$/.test(e.code)) return e.code;
-  return e.message ?? String(error);
-}
-
 function bytes(value: number): string {
   if (!Number.isFinite(value)) return '? B';
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -294,46 +261,4 @@ function bytes(value: number): string {
     unit++;
   }
   return `${unit === 0 ? scaled : scaled.toFixed(1)} ${units[unit]}`;
-}
-
-function untilAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      promise.catch(() => {});
-      reject(new TimedOut());
-      return;
-    }
-    const onAbort = () => reject(new TimedOut());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
-function rangeTexts(thresholds: Thresholds): { warn?: string; crit?: string } {
-  const texts: { warn?: string; crit?: string } = {};
-  if (thresholds.warn) texts.warn = thresholds.warn.text;
-  if (thresholds.crit) texts.crit = thresholds.crit.text;
-  return texts;
-}
-
-function rangeText(state: ServiceState, thresholds: Thresholds): string {
-  return (state === State.CRITICAL ? thresholds.crit?.text : thresholds.warn?.text) ?? '';
-}
-
-function outcome(exitCode: ServiceState, text: string): CheckOutcome {
-  return {
-    exitCode,
-    output: `REDIS ${SERVICE_STATE_NAMES[exitCode]} - ${text}`,
-    longOutput: '',
-    perfdata: [],
-  };
 }

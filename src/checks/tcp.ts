@@ -2,9 +2,10 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { z } from 'zod';
 import type { PerfDatum } from '../model/types.ts';
-import { type ServiceState, ServiceState as State } from '../model/types.ts';
+import { ServiceState as State } from '../model/types.ts';
 import type { CheckKind, CheckOutcome } from './check.ts';
-import { stateFor, thresholdSchema } from './thresholds.ts';
+import { outcomeFor, timeDatum } from './native.ts';
+import { breachedRange, stateFor, thresholdSchema } from './thresholds.ts';
 
 const params = z
   .strictObject({
@@ -71,6 +72,8 @@ export const tcpCheck: CheckKind<TcpParams> = {
 };
 
 const PREVIEW_CHARS = 100;
+
+const outcome = outcomeFor('TCP');
 
 /** One connection attempt: owns the socket and settles exactly once. */
 class TcpProbe {
@@ -204,18 +207,16 @@ class TcpProbe {
     const seconds = (now - this.started) / 1000;
     const thresholds = { warn: this.p.warn, crit: this.p.crit };
     const state = stateFor(seconds, thresholds);
-    const label = state === State.OK ? 'OK' : state === State.WARNING ? 'WARNING' : 'CRITICAL';
     const match = matched === undefined ? '' : `, matched "${preview(matched)}"`;
-    const over =
-      state === State.OK
-        ? ''
-        : ` (threshold ${state === State.WARNING ? this.p.warn?.text : this.p.crit?.text}s)`;
-    this.settle({
-      exitCode: state,
-      output: `TCP ${label} - ${seconds.toFixed(3)}s response time on ${this.where}${over}${match}`,
-      longOutput: this.tlsDetails(),
-      perfdata: this.perfdata(seconds),
-    });
+    const over = state === State.OK ? '' : ` (threshold ${breachedRange(state, thresholds)}s)`;
+    this.settle(
+      outcome(
+        state,
+        `${seconds.toFixed(3)}s response time on ${this.where}${over}${match}`,
+        this.tlsDetails(),
+        this.perfdata(seconds),
+      ),
+    );
   }
 
   private fail(reason: string, received?: string): void {
@@ -229,38 +230,28 @@ class TcpProbe {
       .join('\n');
     const perfdata: PerfDatum[] = [];
     if (this.connectedAt !== undefined)
-      perfdata.push(this.timeDatum('time_connect', (this.connectedAt - this.started) / 1000));
-    this.settle({ exitCode: State.CRITICAL, output: `TCP CRITICAL - ${reason}`, longOutput, perfdata });
+      perfdata.push(timeDatum('time_connect', (this.connectedAt - this.started) / 1000));
+    this.settle(outcome(State.CRITICAL, reason, longOutput, perfdata));
   }
 
-  private settle(outcome: CheckOutcome & { exitCode: ServiceState }): void {
+  private settle(result: CheckOutcome): void {
     this.settled = true;
     this.signal.removeEventListener('abort', this.onAbort);
     this.socket?.removeAllListeners('data');
     // Keep an error listener: a late ECONNRESET on a destroyed socket must not be unhandled.
     this.socket?.on('error', () => {});
     this.socket?.destroy();
-    this.resolve(outcome);
+    this.resolve(result);
   }
 
   private perfdata(seconds: number): PerfDatum[] {
-    const data = [
-      {
-        ...this.timeDatum('time', seconds),
-        ...(this.p.warn ? { warn: this.p.warn.text } : {}),
-        ...(this.p.crit ? { crit: this.p.crit.text } : {}),
-      },
-    ];
+    const data = [timeDatum('time', seconds, { warn: this.p.warn, crit: this.p.crit })];
     if (this.connectedAt !== undefined)
-      data.push(this.timeDatum('time_connect', (this.connectedAt - this.started) / 1000));
+      data.push(timeDatum('time_connect', (this.connectedAt - this.started) / 1000));
     if (this.secureAt !== undefined && this.connectedAt !== undefined) {
-      data.push(this.timeDatum('time_tls', (this.secureAt - this.connectedAt) / 1000));
+      data.push(timeDatum('time_tls', (this.secureAt - this.connectedAt) / 1000));
     }
     return data;
-  }
-
-  private timeDatum(label: string, seconds: number): PerfDatum {
-    return { label, value: Number(seconds.toFixed(6)), unit: 's', min: 0 };
   }
 
   private tlsDetails(): string {

@@ -50,6 +50,13 @@ export function parseRange(input: string | number): ThresholdRange | string {
   return { start, end, alertInside, text };
 }
 
+/** A range written in code, such as a kind's default: a bad one is a programming error, so it throws. */
+export function fixedRange(input: string | number): ThresholdRange {
+  const range = parseRange(input);
+  if (typeof range === 'string') throw new Error(range);
+  return range;
+}
+
 /** Whether `value` is outside the range (or inside, for `@` ranges): the alert condition. */
 export function breaches(range: ThresholdRange, value: number): boolean {
   const inside = value >= range.start && value <= range.end;
@@ -86,4 +93,20 @@ export function worstState(states: Iterable<ServiceState>): ServiceState {
   let worst: ServiceState = State.OK;
   for (const state of states) if (SEVERITY[state] > SEVERITY[worst]) worst = state;
   return worst;
+}
+
+/**
+ * The `warn` / `crit` range texts of a PerfDatum, as written in the config, so charts and exports
+ * draw a native kind's thresholds exactly as they draw a plugin's; an unset range stays absent.
+ */
+export function perfdataRanges(thresholds: Thresholds): { warn?: string; crit?: string } {
+  const texts: { warn?: string; crit?: string } = {};
+  if (thresholds.warn) texts.warn = thresholds.warn.text;
+  if (thresholds.crit) texts.crit = thresholds.crit.text;
+  return texts;
+}
+
+/** The range a value breached to earn `state` (from `stateFor`), for status texts like "(outside 30)". */
+export function breachedRange(state: ServiceState, thresholds: Thresholds): string {
+  return (state === State.CRITICAL ? thresholds.crit?.text : thresholds.warn?.text) ?? '';
 }

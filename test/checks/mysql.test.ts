@@ -1,29 +1,16 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { mysqlCheck } from '../../src/checks/mysql.ts';
-import type { PerfDatum } from '../../src/model/types.ts';
-import { paramErrors, runCheck } from '../helpers/run-check.ts';
+import { freePort, ScratchServers, silentServer, waitFor } from '../helpers/local-servers.ts';
+import { paramErrors, perfDatum, runCheck } from '../helpers/run-check.ts';
 
 const run = promisify(execFile);
-
-function perf(outcome: { perfdata: PerfDatum[] }, label: string): PerfDatum | undefined {
-  return outcome.perfdata.find((d) => d.label === label);
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('mysql check against the machine MariaDB (127.0.0.1:3306)', () => {
   test('connects, queries and reports times and read_only', async () => {
@@ -31,11 +18,17 @@ describe('mysql check against the machine MariaDB (127.0.0.1:3306)', () => {
     assert.equal(result.exitCode, 0, result.output);
     assert.match(result.output, /^MYSQL OK - .*MariaDB.*, writable, \d+\.\d{3}s$/);
     for (const label of ['time_connect', 'time_query', 'time']) {
-      const datum = perf(result, label);
+      const datum = perfDatum(result, label);
       assert.ok(datum, label);
       assert.equal(datum.unit, 's');
     }
-    assert.deepEqual(perf(result, 'read_only'), { label: 'read_only', value: 0, unit: '', min: 0, max: 1 });
+    assert.deepEqual(perfDatum(result, 'read_only'), {
+      label: 'read_only',
+      value: 0,
+      unit: '',
+      min: 0,
+      max: 1,
+    });
     assert.match(result.longOutput, /query returned 1 row/);
   });
 
@@ -58,9 +51,9 @@ describe('mysql check against the machine MariaDB (127.0.0.1:3306)', () => {
     });
     assert.equal(result.exitCode, 1, result.output);
     assert.match(result.output, /^MYSQL WARNING - took 0\.2\d\ds \(outside 0\.1\)$/);
-    assert.equal(perf(result, 'time')?.warn, '0.1');
-    assert.equal(perf(result, 'time')?.crit, '5');
-    assert.ok((perf(result, 'time_query')?.value ?? 0) >= 0.2);
+    assert.equal(perfDatum(result, 'time')?.warn, '0.1');
+    assert.equal(perfDatum(result, 'time')?.crit, '5');
+    assert.ok((perfDatum(result, 'time_query')?.value ?? 0) >= 0.2);
   });
 
   test('a failing custom query is CRITICAL with the server message', async () => {
@@ -133,18 +126,14 @@ describe('mysql check against the machine MariaDB (127.0.0.1:3306)', () => {
   });
 
   test('a server that accepts TCP but never greets is CRITICAL at the timeout', async () => {
-    // Reads and discards, so it notices when the check closes its end.
-    const silent = net.createServer((socket) => socket.resume());
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const { port } = silent.address() as net.AddressInfo;
+    const silent = await silentServer();
     try {
-      const result = await runCheck(mysqlCheck, { user: 'root', port }, { timeoutMs: 300 });
+      const result = await runCheck(mysqlCheck, { user: 'root', port: silent.port }, { timeoutMs: 300 });
       assert.equal(result.exitCode, 2);
       assert.match(result.output, /no answer from 127\.0\.0\.1:\d+ within 0\.3s \(while connecting\)/);
       // The check released its socket: the silent server sees no open connection.
       await new Promise((resolve) => setTimeout(resolve, 50));
-      const open = await new Promise<number>((resolve) => silent.getConnections((_, n) => resolve(n)));
-      assert.equal(open, 0);
+      assert.equal(await silent.openConnections(), 0);
     } finally {
       silent.close();
     }
@@ -165,20 +154,12 @@ describe('mysql check against the machine MariaDB (127.0.0.1:3306)', () => {
 });
 
 /** A MariaDB primary and replica of our own, on free loopback ports with throwaway datadirs. */
-class ReplicationPair {
-  dir = '';
+class ReplicationPair extends ScratchServers {
   primaryPort = 0;
   replicaPort = 0;
-  readonly children: ChildProcess[] = [];
-
-  // If the runner dies before after() runs, the servers must not outlive it.
-  private readonly killOnExit = () => {
-    for (const child of this.children) child.kill('SIGKILL');
-  };
 
   async start(): Promise<void> {
-    process.once('exit', this.killOnExit);
-    this.dir = await mkdtemp(path.join(tmpdir(), 'vigil-repl-'));
+    await this.makeScratchDir('vigil-repl-');
     [this.primaryPort, this.replicaPort] = [await freePort(), await freePort()];
     await Promise.all([this.install('primary'), this.install('replica')]);
     await Promise.all([
@@ -236,28 +217,23 @@ class ReplicationPair {
   }
 
   private async launch(name: string, port: number, serverId: number): Promise<void> {
-    const child = spawn(
-      '/usr/sbin/mariadbd',
-      [
-        '--no-defaults',
-        '--user=root',
-        `--datadir=${path.join(this.dir, name)}`,
-        `--socket=${path.join(this.dir, `${name}.sock`)}`,
-        `--pid-file=${path.join(this.dir, `${name}.pid`)}`,
-        `--log-error=${path.join(this.dir, `${name}.err`)}`,
-        `--port=${port}`,
-        '--bind-address=127.0.0.1',
-        '--skip-networking=0',
-        '--skip-name-resolve',
-        `--server-id=${serverId}`,
-        '--log-bin=binlog',
-        '--innodb-buffer-pool-size=16M',
-        '--innodb-log-file-size=4M',
-        '--performance-schema=OFF',
-      ],
-      { stdio: 'ignore' },
-    );
-    this.children.push(child);
+    const child = this.spawnServer('/usr/sbin/mariadbd', [
+      '--no-defaults',
+      '--user=root',
+      `--datadir=${path.join(this.dir, name)}`,
+      `--socket=${path.join(this.dir, `${name}.sock`)}`,
+      `--pid-file=${path.join(this.dir, `${name}.pid`)}`,
+      `--log-error=${path.join(this.dir, `${name}.err`)}`,
+      `--port=${port}`,
+      '--bind-address=127.0.0.1',
+      '--skip-networking=0',
+      '--skip-name-resolve',
+      `--server-id=${serverId}`,
+      '--log-bin=binlog',
+      '--innodb-buffer-pool-size=16M',
+      '--innodb-log-file-size=4M',
+      '--performance-schema=OFF',
+    ]);
     for (let attempt = 0; attempt < 150; attempt++) {
       if (child.exitCode !== null) break;
       try {
@@ -292,30 +268,6 @@ class ReplicationPair {
       await db.end();
     }
   }
-
-  async stop(): Promise<void> {
-    await Promise.all(
-      this.children.map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            child.once('exit', () => resolve());
-            // A throwaway server needs no clean shutdown.
-            child.kill('SIGKILL');
-          }),
-      ),
-    );
-    process.removeListener('exit', this.killOnExit);
-    if (this.dir) await rm(this.dir, { recursive: true, force: true });
-  }
-}
-
-async function waitFor(condition: () => Promise<boolean>, what: string): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 async function replicaThreads(db: mysql.Connection): Promise<{ io: string; sql: string }> {
@@ -343,7 +295,7 @@ describe('mysql check against a MariaDB replication pair the test starts', () =>
       result.output,
       new RegExp(`^MYSQL OK - replica of 127\\.0\\.0\\.1:${pair.primaryPort}, 0s behind, read-only, `),
     );
-    assert.deepEqual(perf(result, 'lag'), {
+    assert.deepEqual(perfDatum(result, 'lag'), {
       label: 'lag',
       value: 0,
       unit: 's',
@@ -351,7 +303,7 @@ describe('mysql check against a MariaDB replication pair the test starts', () =>
       crit: '120',
       min: 0,
     });
-    assert.equal(perf(result, 'read_only')?.value, 1);
+    assert.equal(perfDatum(result, 'read_only')?.value, 1);
     assert.match(result.longOutput, /IO thread Yes, SQL thread Yes, seconds behind 0/);
   });
 
@@ -360,13 +312,13 @@ describe('mysql check against a MariaDB replication pair the test starts', () =>
     const result = await runCheck(mysqlCheck, { ...replicaParams, lag_warn: '@0:5', lag_crit: 600 });
     assert.equal(result.exitCode, 1, result.output);
     assert.match(result.output, /^MYSQL WARNING - replica 0s behind 127\.0\.0\.1:\d+ \(outside @0:5\)$/);
-    assert.equal(perf(result, 'lag')?.warn, '@0:5');
+    assert.equal(perfDatum(result, 'lag')?.warn, '@0:5');
   });
 
   test('role any still judges replication on a server that turns out to be a replica', async () => {
     const result = await runCheck(mysqlCheck, { ...replicaParams, role: 'any' });
     assert.equal(result.exitCode, 0, result.output);
-    assert.ok(perf(result, 'lag'));
+    assert.ok(perfDatum(result, 'lag'));
   });
 
   test('a stopped SQL thread is CRITICAL naming the SQL thread', async () => {
@@ -375,7 +327,7 @@ describe('mysql check against a MariaDB replication pair the test starts', () =>
       const result = await runCheck(mysqlCheck, replicaParams);
       assert.equal(result.exitCode, 2);
       assert.equal(result.output, 'MYSQL CRITICAL - replica SQL thread stopped');
-      assert.equal(perf(result, 'lag'), undefined);
+      assert.equal(perfDatum(result, 'lag'), undefined);
     } finally {
       await pair.onReplica((db) => db.query('START SLAVE SQL_THREAD'));
     }
@@ -438,13 +390,13 @@ describe('mysql check against a MariaDB replication pair the test starts', () =>
     const ok = await runCheck(mysqlCheck, params);
     assert.equal(ok.exitCode, 0, ok.output);
     assert.match(ok.output, /^MYSQL OK - primary, writable, /);
-    assert.equal(perf(ok, 'lag'), undefined);
+    assert.equal(perfDatum(ok, 'lag'), undefined);
     await pair.onPrimary((db) => db.query('SET GLOBAL read_only = 1'));
     try {
       const result = await runCheck(mysqlCheck, params);
       assert.equal(result.exitCode, 2);
       assert.equal(result.output, 'MYSQL CRITICAL - primary is read-only (read_only=ON): writes to it fail');
-      assert.equal(perf(result, 'read_only')?.value, 1);
+      assert.equal(perfDatum(result, 'read_only')?.value, 1);
     } finally {
       await pair.onPrimary((db) => db.query('SET GLOBAL read_only = 0'));
     }

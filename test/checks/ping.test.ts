@@ -3,16 +3,12 @@ import { execFileSync } from 'node:child_process';
 import { after, test } from 'node:test';
 import { parsePingSummary, pingCheck } from '../../src/checks/ping.ts';
 import { createTestNamespace, namespacesUnavailable, type TestNamespace } from '../helpers/netns.ts';
-import { paramErrors, runCheck } from '../helpers/run-check.ts';
+import { paramErrors, perfDatum, runCheck } from '../helpers/run-check.ts';
 
 const namespaces: TestNamespace[] = [];
 after(() => {
   for (const ns of namespaces) ns.remove();
 });
-
-function perf(outcome: { perfdata: { label: string; value: number; unit: string }[] }, label: string) {
-  return outcome.perfdata.find((d) => d.label === label);
-}
 
 test('127.0.0.1 answers: OK with rta, pl, rtmin, rtmax perfdata in ms and %', async () => {
   const outcome = await runCheck(pingCheck, {}, { address: '127.0.0.1', timeoutMs: 5_000 });
@@ -22,7 +18,7 @@ test('127.0.0.1 answers: OK with rta, pl, rtmin, rtmax perfdata in ms and %', as
     outcome.perfdata.map((d) => `${d.label}:${d.unit}:${d.warn ?? ''}:${d.crit ?? ''}`),
     ['rta:ms:100:500', 'pl:%:20:60', 'rtmin:ms::', 'rtmax:ms::'],
   );
-  const rta = perf(outcome, 'rta')?.value ?? -1;
+  const rta = perfDatum(outcome, 'rta')?.value ?? -1;
   assert.ok(rta > 0 && rta < 100, `loopback rta ${rta} ms`);
   // Five packets 0.2 s apart: about 0.8 s, well inside the timeout.
   assert.ok(outcome.elapsedMs >= 750 && outcome.elapsedMs < 2_000, `took ${outcome.elapsedMs} ms`);
@@ -43,7 +39,7 @@ test('::1 answers over IPv6, chosen from the address', async (t) => {
 test('an rta threshold turns a healthy answer into WARNING / CRITICAL', async () => {
   const warn = await runCheck(pingCheck, { count: 2, warn: { rta_ms: '~:0' } }, { timeoutMs: 5_000 });
   assert.equal(warn.exitCode, 1, warn.output);
-  assert.equal(perf(warn, 'rta') && warn.perfdata[0]?.warn, '~:0');
+  assert.equal(perfDatum(warn, 'rta') && warn.perfdata[0]?.warn, '~:0');
   const crit = await runCheck(pingCheck, { count: 2, crit: { rta_ms: '~:0' } }, { timeoutMs: 5_000 });
   assert.equal(crit.exitCode, 2, crit.output);
 });
@@ -73,8 +69,8 @@ test('a peer that does not answer: CRITICAL "no reply", inside the check timeout
       `^PING CRITICAL - no reply from ${ns.namespaceAddress.replaceAll('.', '\\.')} \\(\\d+ sent, 0 received, 100% loss\\)`,
     ),
   );
-  assert.equal(perf(outcome, 'pl')?.value, 100);
-  assert.ok(Number.isNaN(perf(outcome, 'rta')?.value), 'rta is unknown (U) without replies');
+  assert.equal(perfDatum(outcome, 'pl')?.value, 100);
+  assert.ok(Number.isNaN(perfDatum(outcome, 'rta')?.value), 'rta is unknown (U) without replies');
   // -w 2: ping gives up by itself, before the 3 s timeout would kill it.
   assert.ok(outcome.elapsedMs >= 1_900 && outcome.elapsedMs < 2_900, `took ${outcome.elapsedMs} ms`);
 

@@ -1,25 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import { describe, test } from 'node:test';
 import pg from 'pg';
 import { postgresCheck } from '../../src/checks/postgres.ts';
-import type { PerfDatum } from '../../src/model/types.ts';
-import { paramErrors, runCheck } from '../helpers/run-check.ts';
+import { freePort, silentServer } from '../helpers/local-servers.ts';
+import { paramErrors, perfDatum, runCheck } from '../helpers/run-check.ts';
 
 const server = { user: 'postgres', database: 'test' };
-
-function perf(outcome: { perfdata: PerfDatum[] }, label: string): PerfDatum | undefined {
-  return outcome.perfdata.find((d) => d.label === label);
-}
-
-async function freePort(): Promise<number> {
-  const listener = net.createServer();
-  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-  const { port } = listener.address() as net.AddressInfo;
-  await new Promise((resolve) => listener.close(resolve));
-  return port;
-}
 
 async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ host: '127.0.0.1', port: 5432, ...server });
@@ -37,8 +24,8 @@ describe('postgres check against the machine PostgreSQL (127.0.0.1:5432)', () =>
     assert.equal(result.exitCode, 0, result.output);
     assert.match(result.output, /^POSTGRES OK - primary, \d+\.\d{3}s$/);
     for (const label of ['time_connect', 'time_query', 'time'])
-      assert.equal(perf(result, label)?.unit, 's', label);
-    assert.equal(perf(result, 'lag'), undefined);
+      assert.equal(perfDatum(result, label)?.unit, 's', label);
+    assert.equal(perfDatum(result, 'lag'), undefined);
     assert.match(
       result.longOutput,
       /^PostgreSQL \d+\.\d+.*not in recovery \(primary\)\nquery returned 1 row/,
@@ -64,7 +51,7 @@ describe('postgres check against the machine PostgreSQL (127.0.0.1:5432)', () =>
     assert.equal(result.exitCode, 1, result.output);
     assert.match(result.output, /^POSTGRES WARNING - took 0\.2\d\ds \(outside 0\.1\)$/);
     assert.deepEqual(
-      { warn: perf(result, 'time')?.warn, crit: perf(result, 'time')?.crit },
+      { warn: perfDatum(result, 'time')?.warn, crit: perfDatum(result, 'time')?.crit },
       { warn: '0.1', crit: '3' },
     );
   });
@@ -120,20 +107,16 @@ describe('postgres check against the machine PostgreSQL (127.0.0.1:5432)', () =>
   });
 
   test('a server that accepts TCP but never answers is CRITICAL at the timeout, with the socket closed', async () => {
-    // Reads and discards, so it notices when the check closes its end.
-    const silent = net.createServer((socket) => socket.resume());
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const { port } = silent.address() as net.AddressInfo;
+    const silent = await silentServer();
     try {
-      const result = await runCheck(postgresCheck, { ...server, port }, { timeoutMs: 300 });
+      const result = await runCheck(postgresCheck, { ...server, port: silent.port }, { timeoutMs: 300 });
       assert.equal(result.exitCode, 2);
       assert.equal(
         result.output,
-        `POSTGRES CRITICAL - no answer from 127.0.0.1:${port} within 0.3s (while connecting)`,
+        `POSTGRES CRITICAL - no answer from 127.0.0.1:${silent.port} within 0.3s (while connecting)`,
       );
       await new Promise((resolve) => setTimeout(resolve, 50));
-      const open = await new Promise<number>((resolve) => silent.getConnections((_, n) => resolve(n)));
-      assert.equal(open, 0);
+      assert.equal(await silent.openConnections(), 0);
     } finally {
       silent.close();
     }

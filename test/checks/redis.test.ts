@@ -1,26 +1,9 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { parseInfo, redisCheck } from '../../src/checks/redis.ts';
-import type { PerfDatum } from '../../src/model/types.ts';
-import { paramErrors, runCheck } from '../helpers/run-check.ts';
-
-function perf(outcome: { perfdata: PerfDatum[] }, label: string): PerfDatum | undefined {
-  return outcome.perfdata.find((d) => d.label === label);
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort, ScratchServers, silentServer, waitFor } from '../helpers/local-servers.ts';
+import { paramErrors, perfDatum, runCheck } from '../helpers/run-check.ts';
 
 function connect(port: number): Redis {
   return new Redis({
@@ -32,50 +15,28 @@ function connect(port: number): Redis {
   });
 }
 
-async function waitFor(condition: () => Promise<boolean>, what: string, tries = 100): Promise<void> {
-  for (let attempt = 0; attempt < tries; attempt++) {
-    if (await condition().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 /** redis-server children on free loopback ports, each with its own empty directory. */
-class RedisServers {
-  private readonly children: ChildProcess[] = [];
-  private dir = '';
-  private readonly killOnExit = () => {
-    for (const child of this.children) child.kill('SIGKILL');
-  };
-
+class RedisServers extends ScratchServers {
   async start(...extraArgs: string[]): Promise<number> {
-    if (!this.dir) {
-      this.dir = await mkdtemp(path.join(tmpdir(), 'vigil-redis-'));
-      process.once('exit', this.killOnExit);
-    }
+    await this.makeScratchDir('vigil-redis-');
     const port = await freePort();
-    const child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--daemonize',
-        'no',
-        '--dir',
-        this.dir,
-        '--dbfilename',
-        `dump-${port}.rdb`,
-        ...extraArgs,
-      ],
-      { stdio: 'ignore' },
-    );
-    this.children.push(child);
+    this.spawnServer('redis-server', [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'no',
+      '--dir',
+      this.dir,
+      '--dbfilename',
+      `dump-${port}.rdb`,
+      ...extraArgs,
+    ]);
     await waitFor(async () => {
       const probe = connect(port);
       probe.on('error', () => {});
@@ -88,21 +49,6 @@ class RedisServers {
     }, `redis-server on port ${port}`);
     return port;
   }
-
-  async stop(): Promise<void> {
-    await Promise.all(
-      this.children.map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            child.once('exit', () => resolve());
-            child.kill('SIGKILL');
-          }),
-      ),
-    );
-    process.removeListener('exit', this.killOnExit);
-    if (this.dir) await rm(this.dir, { recursive: true, force: true });
-  }
 }
 
 describe('redis check against the machine Redis (127.0.0.1:6379)', () => {
@@ -113,10 +59,10 @@ describe('redis check against the machine Redis (127.0.0.1:6379)', () => {
       result.output,
       /^REDIS OK - master, [\d.]+ [KMG]?i?B used( \(no maxmemory set\)| of .*), \d+ clients, \d+\.\d{3}s$/,
     );
-    assert.equal(perf(result, 'time')?.unit, 's');
-    assert.equal(perf(result, 'used_memory')?.unit, 'B');
-    assert.ok((perf(result, 'used_memory')?.value ?? 0) > 0);
-    assert.ok((perf(result, 'connected_clients')?.value ?? 0) >= 1);
+    assert.equal(perfDatum(result, 'time')?.unit, 's');
+    assert.equal(perfDatum(result, 'used_memory')?.unit, 'B');
+    assert.ok((perfDatum(result, 'used_memory')?.value ?? 0) > 0);
+    assert.ok((perfDatum(result, 'connected_clients')?.value ?? 0) >= 1);
     assert.match(result.longOutput, /^Redis 7\.\d+\.\d+, role master/);
   });
 
@@ -143,21 +89,17 @@ describe('redis check against the machine Redis (127.0.0.1:6379)', () => {
   });
 
   test('a server that accepts TCP but never answers is CRITICAL at the timeout, with the socket closed', async () => {
-    // Reads and discards, so it notices when the check closes its end.
-    const silent = net.createServer((socket) => socket.resume());
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const { port } = silent.address() as net.AddressInfo;
+    const silent = await silentServer();
     try {
-      const result = await runCheck(redisCheck, { port }, { timeoutMs: 300 });
+      const result = await runCheck(redisCheck, { port: silent.port }, { timeoutMs: 300 });
       assert.equal(result.exitCode, 2);
       assert.equal(
         result.output,
-        `REDIS CRITICAL - no answer from 127.0.0.1:${port} within 0.3s (while connecting)`,
+        `REDIS CRITICAL - no answer from 127.0.0.1:${silent.port} within 0.3s (while connecting)`,
       );
       assert.ok(result.elapsedMs < 600, `took ${result.elapsedMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 50));
-      const open = await new Promise<number>((resolve) => silent.getConnections((_, n) => resolve(n)));
-      assert.equal(open, 0);
+      assert.equal(await silent.openConnections(), 0);
     } finally {
       silent.close();
     }
@@ -215,11 +157,11 @@ describe('redis check against servers the test starts', () => {
         warning.output,
         /^REDIS WARNING - memory .* of 32\.0 MiB used \((5\d|6\d|7\d)\.\d%\), outside 50$/,
       );
-      const pct = perf(warning, 'used_memory_pct');
+      const pct = perfDatum(warning, 'used_memory_pct');
       assert.equal(pct?.unit, '%');
       assert.equal(pct?.warn, '50');
       assert.equal(pct?.crit, '80');
-      assert.equal(perf(warning, 'used_memory')?.max, 32 * 1024 * 1024);
+      assert.equal(perfDatum(warning, 'used_memory')?.max, 32 * 1024 * 1024);
       const critical = await runCheck(redisCheck, { port: own, mem_warn: 20, mem_crit: 40 });
       assert.equal(critical.exitCode, 2, critical.output);
       assert.match(critical.output, /outside 40$/);
@@ -237,7 +179,7 @@ describe('redis check against servers the test starts', () => {
       const result = await runCheck(redisCheck, { port: own, mem_warn: 1 });
       assert.equal(result.exitCode, 0, result.output);
       assert.match(result.output, /B used \(no maxmemory set\)/);
-      assert.equal(perf(result, 'used_memory_pct'), undefined);
+      assert.equal(perfDatum(result, 'used_memory_pct'), undefined);
     } finally {
       await writer.config('SET', 'maxmemory', String(32 * 1024 * 1024));
       writer.disconnect();
@@ -252,7 +194,7 @@ describe('redis check against servers the test starts', () => {
       const result = await runCheck(redisCheck, { port: own, clients_warn: 2, clients_crit: 3 });
       assert.equal(result.exitCode, 2, result.output);
       assert.equal(result.output, 'REDIS CRITICAL - 4 connected clients (outside 3)');
-      assert.deepEqual(perf(result, 'connected_clients'), {
+      assert.deepEqual(perfDatum(result, 'connected_clients'), {
         label: 'connected_clients',
         value: 4,
         unit: '',
@@ -297,7 +239,7 @@ describe('redis check against servers the test starts', () => {
     const result = await runCheck(redisCheck, { port: replica, role: 'replica' });
     assert.equal(result.exitCode, 0, result.output);
     assert.match(result.output, /^REDIS OK - replica of 127\.0\.0\.1:6379, link up, last IO \d+s ago, /);
-    const lag = perf(result, 'lag');
+    const lag = perfDatum(result, 'lag');
     assert.equal(lag?.unit, 's');
     assert.equal(lag?.warn, '30');
     assert.equal(lag?.crit, '60');
@@ -317,6 +259,6 @@ describe('redis check against servers the test starts', () => {
       result.output,
       new RegExp(`^REDIS CRITICAL - replication link to 127\\.0\\.0\\.1:${deadPort} is down`),
     );
-    assert.equal(perf(result, 'lag'), undefined);
+    assert.equal(perfDatum(result, 'lag'), undefined);
   });
 });

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import tls from 'node:tls';
 import { decodeEscapes, tcpCheck } from '../../src/checks/tcp.ts';
 import { eventually, tempDir } from '../helpers/model.ts';
-import { paramErrors, runCheck } from '../helpers/run-check.ts';
+import { paramErrors, perfDatum, runCheck } from '../helpers/run-check.ts';
 
 const servers: net.Server[] = [];
 const accepted: net.Socket[] = [];
@@ -40,10 +40,6 @@ async function serve(
   return { port: (server.address() as net.AddressInfo).port, server, connections };
 }
 
-function perf(outcome: { perfdata: { label: string; value: number; unit: string }[] }, label: string) {
-  return outcome.perfdata.find((d) => d.label === label);
-}
-
 test('a banner matching expect is OK and shows the line that matched', async () => {
   const { port } = await serve((socket) => socket.write('SSH-2.0-OpenSSH_9.2p1 Debian\r\n'));
   const outcome = await runCheck(tcpCheck, { port, expect: 'SSH-2.0' });
@@ -52,10 +48,10 @@ test('a banner matching expect is OK and shows the line that matched', async () 
     outcome.output,
     /^TCP OK - \d+\.\d{3}s response time on 127\.0\.0\.1:\d+, matched "SSH-2\.0-OpenSSH_9\.2p1 Debian"$/,
   );
-  assert.equal(perf(outcome, 'time')?.unit, 's');
-  const connect = perf(outcome, 'time_connect');
+  assert.equal(perfDatum(outcome, 'time')?.unit, 's');
+  const connect = perfDatum(outcome, 'time_connect');
   assert.ok(
-    connect && connect.value <= (perf(outcome, 'time')?.value ?? 0),
+    connect && connect.value <= (perfDatum(outcome, 'time')?.value ?? 0),
     'connect time is part of the total',
   );
 });
@@ -132,7 +128,7 @@ test('response time thresholds give WARNING / CRITICAL with the ranges in perfda
   assert.equal(warn.exitCode, 1, warn.output);
   assert.match(warn.output, /^TCP WARNING - 0\.1\d\ds response time on 127\.0\.0\.1:\d+ \(threshold 0\.1s\)/);
   assert.deepEqual(
-    { warn: perf(warn, 'time') && warn.perfdata[0]?.warn, crit: warn.perfdata[0]?.crit },
+    { warn: perfDatum(warn, 'time') && warn.perfdata[0]?.warn, crit: warn.perfdata[0]?.crit },
     { warn: '0.1', crit: '5' },
   );
   const crit = await runCheck(tcpCheck, { port, expect: 'ready', warn: 0.01, crit: '0.05' });
@@ -195,7 +191,7 @@ test('TLS: handshake, then expect over the encrypted stream; time_tls reported',
   });
   assert.equal(ok.exitCode, 0, ok.output);
   assert.match(ok.longOutput, /certificate subject: CN=localhost/);
-  assert.ok(perf(ok, 'time_tls'), 'TLS handshake time is reported');
+  assert.ok(perfDatum(ok, 'time_tls'), 'TLS handshake time is reported');
 
   const unverified = await runCheck(tcpCheck, { port, tls: true, servername: 'localhost', expect: '* OK' });
   assert.equal(unverified.exitCode, 2);

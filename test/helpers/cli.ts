@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,17 +40,7 @@ export function startVigil(args: string[]): { child: ChildProcess; output: () =>
   return { child, output: () => output };
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
+export { freePort } from './local-servers.ts';
 
 export function fixture(...parts: string[]): string {
   return path.join(fileURLToPath(new URL('../fixtures/', import.meta.url)), ...parts);

@@ -1,6 +1,6 @@
 import type { CheckKind, CheckOutcome } from '../../src/checks/check.ts';
 import { Spawner } from '../../src/checks/plugin/spawner.ts';
-import type { Host, Service } from '../../src/model/types.ts';
+import type { Host, PerfDatum, Service } from '../../src/model/types.ts';
 
 let sharedSpawner: Spawner | undefined;
 
@@ -75,4 +75,9 @@ export async function runCheck<P>(
 export function paramErrors<P>(kind: CheckKind<P>, rawParams: Record<string, unknown>): string[] {
   const parsed = kind.params.safeParse(rawParams);
   return parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+}
+
+/** The perfdata item of an outcome with this label, as a chart would look it up. */
+export function perfDatum(outcome: { perfdata: PerfDatum[] }, label: string): PerfDatum | undefined {
+  return outcome.perfdata.find((d) => d.label === label);
 }

@@ -203,6 +203,7 @@ function buildModel(
   }
   return {
     settings: {
+      publicUrl: '',
       concurrency,
       maxOutputBytes: DEFAULTS.maxOutputBytes,
       listen: '',
@@ -215,6 +216,8 @@ function buildModel(
     services: serviceMap,
     hostGroups: new Map(),
     dependencies: [],
+    receivers: new Map(),
+    routes: [],
   };
 }
 

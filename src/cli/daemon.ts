@@ -1,4 +1,9 @@
 import pino, { type Logger } from 'pino';
+import { alertFromProblem } from '../alerting/alert.ts';
+import { channelKinds } from '../alerting/channels/index.ts';
+import { DeliveryWorker } from '../alerting/delivery.ts';
+import { buildAlertPipeline } from '../alerting/index.ts';
+import type { Stage } from '../alerting/pipeline.ts';
 import { startApi } from '../api/server.ts';
 import { Spawner } from '../checks/plugin/spawner.ts';
 import { formatConfigError } from '../config/errors.ts';
@@ -45,6 +50,15 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   await store.migrate();
   const restored = await store.loadStates();
   const spawner = new Spawner();
+  const delivery = new DeliveryWorker({
+    outbox: store.outbox,
+    channels: channelKinds,
+    receivers: () => engine.currentModel.receivers,
+    log,
+  });
+  let pipeline: Stage = buildAlertPipeline(options.model, store.outbox, Date.now, () => delivery.wake());
+  // Alerts pass the pipeline one batch at a time, in the order their problems were decided.
+  let alerting: Promise<unknown> = Promise.resolve();
   // Root-cause analysis follows committed state changes only: what it announces survives a crash.
   let tracker = new ProblemTracker(options.model, restored);
   const engine = new Engine(options.model, restored, {
@@ -66,12 +80,22 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
   });
   function announce(problems: ProblemEvent[]): void {
+    if (problems.length === 0) return;
+    const model = engine.currentModel;
     for (const problem of problems) {
-      log.warn({ problem }, describeProblem(engine.currentModel, problem));
+      log.warn({ problem }, describeProblem(model, problem));
       options.onProblem?.(problem);
     }
+    const alerts = problems.map((problem) =>
+      alertFromProblem(model, problem, engine.stateOf(problem.objectId)),
+    );
+    const stage = pipeline;
+    alerting = alerting
+      .then(() => stage(alerts))
+      .catch((error: unknown) => log.error({ err: error, alerts: alerts.length }, 'alert pipeline failed'));
   }
   engine.start();
+  delivery.start();
   log.info(
     {
       hosts: options.model.hosts.size,
@@ -87,6 +111,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const maintain = async () => {
     try {
       const report = await store.maintain(Date.now());
+      // Delivered notifications are kept a month for reports; failed ones stay until retried.
+      await store.outbox.prune(Date.now() - 30 * 86_400_000);
       if (report.resultsDeleted + report.samplesDeleted + report.eventsDeleted > 0)
         log.info(report, 'store maintenance');
     } catch (error) {
@@ -108,6 +134,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     }
     const summary = engine.applyModel(loaded.model);
     tracker = new ProblemTracker(loaded.model, engine.allStates());
+    pipeline = buildAlertPipeline(loaded.model, store.outbox, Date.now, () => delivery.wake());
     log.info(summary, 'configuration reloaded');
     return { ok: true, summary };
   };
@@ -129,6 +156,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       clearInterval(maintenanceTimer);
       await api?.close();
       await engine.stop();
+      await alerting;
+      await delivery.stop();
       await spawner.close();
       await store.close();
     },

@@ -5,6 +5,7 @@ import { demoCommand } from './commands/demo.ts';
 import { historyCommand } from './commands/history.ts';
 import { impactCommand } from './commands/impact.ts';
 import { locateCommand } from './commands/locate.ts';
+import { notificationsCommand } from './commands/notifications.ts';
 import { reloadCommand } from './commands/reload.ts';
 import { runCommand } from './commands/run.ts';
 import { statusCommand } from './commands/status.ts';
@@ -71,6 +72,17 @@ program
   .addOption(configOption())
   .option('--json', 'print JSON instead of text')
   .action(impactCommand);
+
+program
+  .command('notifications')
+  .description('recent notifications and their delivery; retry failed ones')
+  .addOption(configOption())
+  .option('--failed', 'only notifications that could not be delivered')
+  .option('--pending', 'only notifications waiting to be sent')
+  .option('--retry [ids...]', 'queue failed notifications again (all, or the ids given)')
+  .option('-n, --limit <count>', 'most recent notifications to show', '50')
+  .option('--json', 'print JSON instead of a table')
+  .action(notificationsCommand);
 
 program
   .command('locate')

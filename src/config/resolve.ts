@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { channelKinds } from '../alerting/channels/index.ts';
 import { checkKinds } from '../checks/index.ts';
 import type {
   CheckSpec,
@@ -7,6 +8,8 @@ import type {
   HostGroup,
   Model,
   PhysicalLocation,
+  Receiver,
+  Route,
   Service,
   Settings,
   SourcePlace,
@@ -62,6 +65,8 @@ export function resolveModel(
   const rawHosts: Placed<RawHost>[] = [];
   const rawServices: Placed<RawService & { inlineHost?: string }>[] = [];
   const rawDependencies: Placed<NonNullable<ParsedFile['content']['dependencies']>[number]>[] = [];
+  const rawReceivers = new Map<string, Placed<{ kind: string } & Record<string, unknown>>>();
+  const rawRoutes: Placed<NonNullable<ParsedFile['content']['routes']>[number]>[] = [];
 
   for (const file of files) {
     const { content, placeOf } = file;
@@ -97,6 +102,12 @@ export function resolveModel(
     });
     (content.dependencies ?? []).forEach((dependency, i) => {
       rawDependencies.push({ value: dependency, place: placeOf(['dependencies', i]) });
+    });
+    for (const [key, value] of Object.entries(content.channels ?? {})) {
+      addUnique(rawReceivers, key, { value, place: placeOf(['channels', key]) }, 'channel', fail);
+    }
+    (content.routes ?? []).forEach((route, i) => {
+      rawRoutes.push({ value: route, place: placeOf(['routes', i]) });
     });
   }
 
@@ -281,8 +292,61 @@ export function resolveModel(
       });
     }
   }
+  // 8. Notification channels and routes.
+  const receivers = new Map<string, Receiver>();
+  for (const [receiverName, { value, place }] of rawReceivers) {
+    const { kind, ...channelSettings } = value;
+    const channel = channelKinds.get(kind);
+    if (!channel) {
+      fail(
+        place,
+        `channel "${receiverName}": kind "${kind}" is unknown (known kinds: ${[...channelKinds.keys()].join(', ')})`,
+      );
+      continue;
+    }
+    const parsed = channel.settings.safeParse(channelSettings);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        const at = issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : '';
+        fail(place, `channel "${receiverName}" (${kind}): ${at}${issue.message}`);
+      }
+      continue;
+    }
+    receivers.set(receiverName, { name: receiverName, kind, settings: parsed.data, source: place });
+  }
+  const routes: Route[] = [];
+  for (const { value: raw, place } of rawRoutes) {
+    for (const receiverName of [...(raw.page ?? []), ...(raw.chat ?? []), ...(raw.email ?? [])]) {
+      if (!rawReceivers.has(receiverName))
+        fail(
+          place,
+          `route "${raw.name}" sends to channel "${receiverName}", which is not defined under channels`,
+        );
+    }
+    for (const groupName of raw.match?.host_groups ?? []) {
+      if (!hostGroups.has(groupName))
+        fail(place, `route "${raw.name}" matches host group "${groupName}", which is not defined`);
+    }
+    routes.push({
+      name: raw.name,
+      match: {
+        tags: raw.match?.tags ?? [],
+        affectsTags: raw.match?.affects_tags ?? [],
+        hostGroups: raw.match?.host_groups ?? [],
+        states: raw.match?.states ?? [],
+        objectType: raw.match?.object_type ?? 'any',
+      },
+      page: raw.page ?? [],
+      chat: raw.chat ?? [],
+      email: raw.email ?? [],
+      resolved: raw.resolved ?? true,
+      continue: raw.continue ?? false,
+      source: place,
+    });
+  }
+
   if (errors.length > 0) return { ok: false, errors: dedupe(errors) };
-  const model: Model = { settings, userMacros, hosts, services, hostGroups, dependencies };
+  const model: Model = { settings, userMacros, hosts, services, hostGroups, dependencies, receivers, routes };
   const topology = compileTopology(topologySpecOf(model));
   if (!topology.ok) {
     for (const error of topology.errors) {
@@ -343,6 +407,7 @@ function resolveSettings(
   if (kind === 'postgres' && !store.url && placed) fail(placed.place, 'store: kind postgres needs a "url"');
   const flap = raw.flap_thresholds;
   return {
+    publicUrl: raw.public_url ?? '',
     concurrency: raw.concurrency ?? DEFAULTS.concurrency,
     maxOutputBytes: raw.max_output ?? DEFAULTS.maxOutputBytes,
     listen: raw.listen ?? DEFAULTS.listen,

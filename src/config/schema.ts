@@ -114,7 +114,31 @@ export const hostGroupSchema = z.strictObject({
   members: z.array(name).optional(),
 });
 
+const stateName = z.enum(['DOWN', 'UNREACHABLE', 'CRITICAL', 'WARNING', 'UNKNOWN']);
+
+export const routeSchema = z.strictObject({
+  name: z.string().min(1).max(200),
+  match: z
+    .strictObject({
+      tags: z.array(z.string().min(1)).optional(),
+      affects_tags: z.array(z.string().min(1)).optional(),
+      host_groups: z.array(name).optional(),
+      states: z.array(stateName).min(1).optional(),
+      object_type: z.enum(['any', 'host', 'service']).optional(),
+    })
+    .optional(),
+  page: z.array(name).optional(),
+  chat: z.array(name).optional(),
+  email: z.array(name).optional(),
+  resolved: z.boolean().optional(),
+  continue: z.boolean().optional(),
+});
+
+/** A channel instance: `kind` plus the channel kind's own settings, checked against its schema later. */
+export const receiverSchema = z.looseObject({ kind: z.string().min(1, 'channel needs a "kind"') });
+
 export const settingsSchema = z.strictObject({
+  public_url: z.url().optional(),
   concurrency: z.number().int().min(1).max(100_000).optional(),
   max_output: z
     .number()
@@ -156,5 +180,7 @@ export const fileSchema = z.strictObject({
   hosts: z.array(hostSchema).optional(),
   services: z.array(serviceSchema).optional(),
   dependencies: z.array(dependencySchema).optional(),
+  channels: z.record(name, receiverSchema).optional(),
+  routes: z.array(routeSchema).optional(),
 });
 export type RawFile = z.infer<typeof fileSchema>;

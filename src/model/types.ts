@@ -115,6 +115,8 @@ export interface StoreSettings {
 }
 
 export interface Settings {
+  /** Public address of the dashboard, for links in notifications (empty: no links). */
+  publicUrl: string;
   /** Most checks running at once. */
   concurrency: number;
   /** Most bytes of plugin output kept per check. */
@@ -135,6 +137,45 @@ export interface Model {
   services: Map<string, Service>;
   hostGroups: Map<string, HostGroup>;
   dependencies: Dependency[];
+  /** Configured notification channels (receivers), by name. */
+  receivers: Map<string, Receiver>;
+  /** Notification routes, in order: the first that matches decides, unless it says `continue`. */
+  routes: Route[];
+}
+
+/** A configured channel instance: where notifications can go ("ops-chat", "oncall-pager"). */
+export interface Receiver {
+  name: string;
+  kind: string;
+  /** Validated by the channel kind's schema. */
+  settings: unknown;
+  source: SourcePlace;
+}
+
+/** Which problems a route takes; every condition given must hold. */
+export interface RouteMatch {
+  /** The root cause (a host, or a service or its host) has one of these tags. */
+  tags: string[];
+  /** The root cause or anything it explains has one of these tags (a switch behind customer-facing hosts). */
+  affectsTags: string[];
+  hostGroups: string[];
+  /** State names: DOWN, UNREACHABLE, CRITICAL, WARNING, UNKNOWN. */
+  states: string[];
+  /** Host problems only, or service problems only. */
+  objectType: 'any' | 'host' | 'service';
+}
+
+export interface Route {
+  name: string;
+  match: RouteMatch;
+  page: string[];
+  chat: string[];
+  email: string[];
+  /** Send recoveries too. */
+  resolved: boolean;
+  /** Go on to the next routes after this one matched. */
+  continue: boolean;
+  source: SourcePlace;
 }
 
 /** One parsed performance data item, per the Monitoring Plugins guidelines. */

@@ -1,0 +1,194 @@
+import type { Logger } from 'pino';
+import type { Receiver } from '../model/types.ts';
+import type { Outbox, OutboxEntry } from '../store/outbox.ts';
+import { type Channel, DeliveryError } from './channels/channel.ts';
+import type { Notification } from './notification.ts';
+
+export interface DeliveryOptions {
+  outbox: Outbox;
+  channels: ReadonlyMap<string, Channel<unknown>>;
+  receivers: () => ReadonlyMap<string, Receiver>;
+  log: Logger;
+  clock?: () => number;
+  /** How long one send may take. */
+  sendTimeoutMs?: number;
+  /** How long a notification is retried before it is marked failed for an operator. */
+  giveUpAfterMs?: number;
+  /** How often the queue is looked at when nothing wakes the worker. */
+  pollMs?: number;
+}
+
+export interface DeliveryMetrics {
+  delivered: number;
+  attemptsFailed: number;
+  failed: number;
+}
+
+/**
+ * Sends what the outbox holds. Each receiver gets its notifications one at a time, in the
+ * order they were queued: when a channel is down, everything for it waits (with backoff)
+ * and then arrives in order. Delivery is at least once — a crash between sending and
+ * marking sent means one resend on start — and every send carries the notification id as
+ * its idempotency key so receivers that support it drop the repeat.
+ */
+export class DeliveryWorker {
+  private readonly clock: () => number;
+  private readonly busyReceivers = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private scanning: Promise<void> | undefined;
+  private rescan = false;
+  private stopped = true;
+  private readonly inFlight = new Set<Promise<void>>();
+  readonly metrics: DeliveryMetrics = { delivered: 0, attemptsFailed: 0, failed: 0 };
+
+  constructor(private readonly options: DeliveryOptions) {
+    this.clock = options.clock ?? Date.now;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.wake();
+  }
+
+  /** Looks at the queue now (new notifications were queued). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.scanning) {
+      this.rescan = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.scanning = this.scan().then((nextDueAt) => {
+      this.scanning = undefined;
+      if (this.stopped) return;
+      if (this.rescan) {
+        this.rescan = false;
+        this.wake();
+        return;
+      }
+      const poll = this.options.pollMs ?? 1_000;
+      const delay = nextDueAt === undefined ? poll : Math.min(poll, Math.max(0, nextDueAt - this.clock()));
+      this.timer = setTimeout(() => this.wake(), delay);
+      this.timer.unref();
+    });
+  }
+
+  /** Stops taking new work and waits for sends under way. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.scanning;
+    await Promise.all([...this.inFlight]);
+  }
+
+  /** Starts sends for receivers that have work due; returns when the next waiting one is due. */
+  private async scan(): Promise<number | undefined> {
+    let entries: OutboxEntry[];
+    try {
+      entries = await this.options.outbox.pending(2_000);
+    } catch (error) {
+      this.options.log.error({ err: error }, 'cannot read the notification queue; will try again');
+      return undefined;
+    }
+    let nextDueAt: number | undefined;
+    const byReceiver = new Map<string, OutboxEntry[]>();
+    for (const entry of entries) {
+      const list = byReceiver.get(entry.receiver);
+      if (list) list.push(entry);
+      else byReceiver.set(entry.receiver, [entry]);
+    }
+    const now = this.clock();
+    for (const [receiver, list] of byReceiver) {
+      // Order per receiver: nothing overtakes the oldest entry, even while it waits for a retry.
+      const head = list[0] as OutboxEntry;
+      if (this.busyReceivers.has(receiver)) continue;
+      if (head.nextAttemptAt > now) {
+        nextDueAt = Math.min(nextDueAt ?? Number.POSITIVE_INFINITY, head.nextAttemptAt);
+        continue;
+      }
+      this.busyReceivers.add(receiver);
+      const run = this.drainReceiver(receiver, list).finally(() => {
+        this.busyReceivers.delete(receiver);
+        this.inFlight.delete(run);
+        if (!this.stopped) this.wake();
+      });
+      this.inFlight.add(run);
+    }
+    return nextDueAt;
+  }
+
+  /** Sends a receiver's entries in order until one fails (it then waits for its retry). */
+  private async drainReceiver(receiverName: string, entries: OutboxEntry[]): Promise<void> {
+    for (const entry of entries) {
+      if (this.stopped) return;
+      if (entry.nextAttemptAt > this.clock()) return;
+      const sent = await this.deliver(receiverName, entry);
+      if (!sent) return;
+    }
+  }
+
+  private async deliver(receiverName: string, entry: OutboxEntry): Promise<boolean> {
+    const { outbox, log } = this.options;
+    const receiver = this.options.receivers().get(receiverName);
+    const channel = receiver ? this.options.channels.get(receiver.kind) : undefined;
+    if (!receiver || !channel) {
+      await outbox.markAttemptFailed(
+        entry.id,
+        entry.attempts + 1,
+        `channel "${receiverName}" is no longer configured`,
+        undefined,
+      );
+      this.metrics.failed += 1;
+      return true;
+    }
+    const timeoutMs = this.options.sendTimeoutMs ?? 10_000;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      await channel.send(entry.payload as Notification, receiver.settings, {
+        signal: controller.signal,
+        timeoutMs,
+      });
+      await outbox.markDelivered(entry.id, this.clock());
+      this.metrics.delivered += 1;
+      return true;
+    } catch (error) {
+      const attempts = entry.attempts + 1;
+      const reason = controller.signal.aborted
+        ? `no answer within ${timeoutMs / 1000}s`
+        : error instanceof Error
+          ? error.message
+          : String(error);
+      const retryable = !(error instanceof DeliveryError) || error.retryable;
+      const now = this.clock();
+      const tooOld = now - entry.createdAt > (this.options.giveUpAfterMs ?? 24 * 3_600_000);
+      const next = retryable && !tooOld ? now + backoffMs(attempts, error) : undefined;
+      await outbox.markAttemptFailed(entry.id, attempts, reason, next);
+      this.metrics.attemptsFailed += 1;
+      if (next === undefined) {
+        this.metrics.failed += 1;
+        log.error(
+          { notification: entry.id, receiver: receiverName, reason },
+          'notification delivery failed for good',
+        );
+      } else if (attempts === 1 || attempts % 10 === 0) {
+        log.warn(
+          { notification: entry.id, receiver: receiverName, reason, attempts },
+          'notification delivery failed; retrying',
+        );
+      }
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** Exponential backoff from 1 s to 5 min, with jitter; a server's own Retry-After wins. */
+export function backoffMs(attempts: number, error: unknown): number {
+  if (error instanceof DeliveryError && error.retryAfterMs !== undefined)
+    return Math.max(error.retryAfterMs, 100);
+  const base = Math.min(1_000 * 2 ** (attempts - 1), 300_000);
+  return Math.round(base * (0.8 + Math.random() * 0.4));
+}

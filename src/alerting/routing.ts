@@ -1,0 +1,68 @@
+import type { Model, Route } from '../model/types.ts';
+import type { Alert, Delivery } from './alert.ts';
+import type { Stage } from './pipeline.ts';
+
+/**
+ * Routes decide who hears about a problem and how urgently: the first matching route wins
+ * (later ones too while a route says `continue`). A route without receivers is "nothing".
+ * Alerts no route takes stop here.
+ */
+export function routeAlerts(model: Model): Stage {
+  return (alerts) => {
+    const routed: Alert[] = [];
+    for (const alert of alerts) {
+      const deliveries: Delivery[] = [];
+      for (const route of model.routes) {
+        if (!matches(model, route, alert)) continue;
+        if (alert.kind !== 'recovery' || route.resolved) deliveries.push(...deliveriesOf(route));
+        if (!route.continue) break;
+      }
+      const unique = dedupeByReceiver(deliveries);
+      if (unique.length > 0) routed.push({ ...alert, deliveries: unique });
+    }
+    return routed;
+  };
+}
+
+function matches(model: Model, route: Route, alert: Alert): boolean {
+  const { match } = route;
+  const problem = alert.problem;
+  if (match.objectType === 'host' && problem.service !== null) return false;
+  if (match.objectType === 'service' && problem.service === null) return false;
+  // A recovery matches the route its problem did: judge it by the state it recovered from.
+  if (match.states.length > 0 && alert.kind !== 'recovery' && !match.states.includes(problem.state))
+    return false;
+  if (match.tags.length > 0 && !problem.tags.some((tag) => match.tags.includes(tag))) return false;
+  if (match.hostGroups.length > 0) {
+    const groups = model.hosts.get(problem.host)?.groups ?? [];
+    if (!groups.some((group) => match.hostGroups.includes(group))) return false;
+  }
+  if (match.affectsTags.length > 0) {
+    const tagged = (id: string) => {
+      const service = model.services.get(id);
+      const host = model.hosts.get(service ? service.host : id);
+      return [...(service?.tags ?? []), ...(host?.tags ?? [])].some((tag) => match.affectsTags.includes(tag));
+    };
+    if (!tagged(problem.objectId) && !problem.affected.some(tagged)) return false;
+  }
+  return true;
+}
+
+function deliveriesOf(route: Route): Delivery[] {
+  return [
+    ...route.page.map((receiver) => ({ receiver, urgency: 'page' as const, route: route.name })),
+    ...route.chat.map((receiver) => ({ receiver, urgency: 'chat' as const, route: route.name })),
+    ...route.email.map((receiver) => ({ receiver, urgency: 'email' as const, route: route.name })),
+  ];
+}
+
+/** One delivery per receiver: the most urgent wins when routes overlap. */
+function dedupeByReceiver(deliveries: Delivery[]): Delivery[] {
+  const rank = { page: 0, chat: 1, email: 2 };
+  const best = new Map<string, Delivery>();
+  for (const delivery of deliveries) {
+    const seen = best.get(delivery.receiver);
+    if (!seen || rank[delivery.urgency] < rank[seen.urgency]) best.set(delivery.receiver, delivery);
+  }
+  return [...best.values()];
+}

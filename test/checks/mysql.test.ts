@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -204,9 +204,12 @@ class ReplicationPair extends ScratchServers {
   }
 
   private async install(name: string): Promise<void> {
+    // A private tmpdir: bootstraps running at once must not share /tmp's temporary tables.
+    await mkdir(path.join(this.dir, `${name}-tmp`), { recursive: true });
     await run('mariadb-install-db', [
       '--no-defaults',
       `--datadir=${path.join(this.dir, name)}`,
+      `--tmpdir=${path.join(this.dir, `${name}-tmp`)}`,
       '--user=root',
       '--auth-root-authentication-method=normal',
       '--skip-test-db',
@@ -221,6 +224,7 @@ class ReplicationPair extends ScratchServers {
       '--no-defaults',
       '--user=root',
       `--datadir=${path.join(this.dir, name)}`,
+      `--tmpdir=${path.join(this.dir, `${name}-tmp`)}`,
       `--socket=${path.join(this.dir, `${name}.sock`)}`,
       `--pid-file=${path.join(this.dir, `${name}.pid`)}`,
       `--log-error=${path.join(this.dir, `${name}.err`)}`,

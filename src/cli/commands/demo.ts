@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { describeState } from '../../model/problems.ts';
+import { describeProblem } from '../../topology/describe-problem.ts';
 import { handleSignals, startDaemon } from '../daemon.ts';
 import { loadModelOrFail } from '../fail.ts';
 import { renderTable } from '../table.ts';
@@ -20,8 +21,18 @@ export async function demoCommand(options: { listen: string; data: string }): Pr
   };
   await mkdir(options.data, { recursive: true });
   const storePath = path.resolve(options.data, 'demo.db');
-  const log = pino({ name: 'vigil', level: 'warn' });
-  const daemon = await startDaemon({ configPath, model, log, storePath });
+  const log = pino({ name: 'vigil', level: 'error' });
+  const daemon = await startDaemon({
+    configPath,
+    model,
+    log,
+    storePath,
+    // What would be notified: one line per root-cause problem opened or resolved.
+    onProblem: (problem) =>
+      process.stdout.write(
+        `${new Date(problem.at).toLocaleTimeString()}  ${problem.kind === 'opened' ? 'PROBLEM ' : 'RESOLVED'}  ${describeProblem(model, problem)}\n\n`,
+      ),
+  });
   handleSignals(daemon);
   process.stdout.write(
     `Vigil demo: ${model.hosts.size} host, ${model.services.size} services, store ${storePath}\n` +

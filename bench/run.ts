@@ -1,5 +1,6 @@
 // `npm run bench -- NAME [options]`: runs one benchmark; each prints one JSON line last.
 const benches: Record<string, () => Promise<{ main(argv: string[]): Promise<void> }>> = {
+  alerting: () => import('./alerting.ts'),
   engine: () => import('./engine.ts'),
   noise: () => import('./noise.ts'),
   startup: () => import('./startup.ts'),

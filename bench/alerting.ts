@@ -71,7 +71,12 @@ hosts:
   const store = await openStore({ ...model.settings.store, path: path.join(dir, 'vigil.db') });
   await store.migrate();
   const log = pino({ level: 'error' });
-  const delivery = new DeliveryWorker({ outbox: store.outbox, channels: channelKinds, receivers: () => model.receivers, log });
+  const delivery = new DeliveryWorker({
+    outbox: store.outbox,
+    channels: channelKinds,
+    receivers: () => model.receivers,
+    log,
+  });
   const pipeline = buildAlertPipeline(model, store.outbox, Date.now, () => delivery.wake());
   const receivedLog = path.join(dir, 'received.log');
   await writeFile(receivedLog, '');
@@ -84,7 +89,15 @@ hosts:
     Array.from({ length: count }, () => {
       sequence += 1;
       const at = Date.now() * 1000 + sequence; // unique per alert
-      const event: ProblemEvent = { kind: 'opened', objectId: 'h/s', at, state: 2, flapping: false, affected: [], degraded: [] };
+      const event: ProblemEvent = {
+        kind: 'opened',
+        objectId: 'h/s',
+        at,
+        state: 2,
+        flapping: false,
+        affected: [],
+        degraded: [],
+      };
       const alert = alertFromProblem(model, event, undefined);
       sentAt.set(`h/s@${at}:problem:hook`, Date.now());
       return alert;
@@ -97,7 +110,9 @@ hosts:
   progress(`${events} events through the pipeline in ${pipelineS.toFixed(2)} s`);
   await waitDelivered(store, 120_000);
   const drainS = (performance.now() - started) / 1000;
-  progress(`all delivered after ${drainS.toFixed(1)} s (${Math.round(events / drainS)}/s to one receiver, in order)`);
+  progress(
+    `all delivered after ${drainS.toFixed(1)} s (${Math.round(events / drainS)}/s to one receiver, in order)`,
+  );
 
   // Phase 2: latency from problem event to webhook received, at a steady rate.
   const latencyIds: string[] = [];
@@ -140,7 +155,8 @@ hosts:
     .filter((v) => !Number.isNaN(v))
     .sort((a, b) => a - b);
   const lost = [...sentAt.keys()].filter((id) => !received.has(id)).length;
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? Number.NaN;
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? Number.NaN;
   process.stdout.write(
     `${JSON.stringify({
       bench: 'alerting',

@@ -315,7 +315,11 @@ dependencies:
   - { objects: [app/web], on: [db/mysql], disable_checks: true }
 `);
   const { engine, store } = await runEngine(model);
-  assert.ok(await eventually(() => engine.stateOf('db/mysql')?.stateType === 'HARD' && engine.stateOf('db/mysql')?.state === 2));
+  assert.ok(
+    await eventually(
+      () => engine.stateOf('db/mysql')?.stateType === 'HARD' && engine.stateOf('db/mysql')?.state === 2,
+    ),
+  );
   await sleep(150);
   const pausedAt = engine.stateOf('app/web')?.lastCheck ?? 0;
   await sleep(500);

@@ -6,6 +6,7 @@ import { historyCommand } from './commands/history.ts';
 import { impactCommand } from './commands/impact.ts';
 import { locateCommand } from './commands/locate.ts';
 import { notificationsCommand } from './commands/notifications.ts';
+import { oncallCommand } from './commands/oncall.ts';
 import { reloadCommand } from './commands/reload.ts';
 import { runCommand } from './commands/run.ts';
 import { statusCommand } from './commands/status.ts';
@@ -91,6 +92,16 @@ program
   .addOption(configOption())
   .option('--json', 'print JSON instead of text')
   .action(locateCommand);
+
+program
+  .command('oncall')
+  .description('who is on call now and next, per schedule (hand-offs in the schedule zone and yours)')
+  .argument('[schedule]', 'only this schedule')
+  .addOption(configOption())
+  .option('--at <time>', 'ask for another time: 2026-03-16T09:00 (your zone) or with Z / an offset')
+  .option('--next <count>', 'how many shifts after the current one to show', '1')
+  .option('--json', 'print JSON instead of a table')
+  .action(oncallCommand);
 
 const topology = program.command('topology').description('derive and inspect the network topology');
 topology

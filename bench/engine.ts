@@ -218,6 +218,8 @@ function buildModel(
     dependencies: [],
     receivers: new Map(),
     routes: [],
+    timePeriods: new Map(),
+    schedules: new Map(),
   };
 }
 

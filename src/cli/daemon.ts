@@ -60,7 +60,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // Alerts pass the pipeline one batch at a time, in the order their problems were decided.
   let alerting: Promise<unknown> = Promise.resolve();
   // Root-cause analysis follows committed state changes only: what it announces survives a crash.
-  let tracker = new ProblemTracker(options.model, restored);
+  let tracker = new ProblemTracker(options.model, restored, Date.now());
   const engine = new Engine(options.model, restored, {
     store,
     spawner,
@@ -96,6 +96,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   }
   engine.start();
   delivery.start();
+  // Dependencies limited to a time period start and stop counting as the clock moves.
+  const clockTimer = setInterval(() => announce(tracker.tick(Date.now())), 10_000);
+  clockTimer.unref();
   log.info(
     {
       hosts: options.model.hosts.size,
@@ -133,7 +136,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       return { ok: false, errors };
     }
     const summary = engine.applyModel(loaded.model);
-    tracker = new ProblemTracker(loaded.model, engine.allStates());
+    tracker = new ProblemTracker(loaded.model, engine.allStates(), Date.now());
     pipeline = buildAlertPipeline(loaded.model, store.outbox, Date.now, () => delivery.wake());
     log.info(summary, 'configuration reloaded');
     return { ok: true, summary };
@@ -153,6 +156,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     apiAddress: undefined,
     async stop() {
       clearTimeout(firstMaintenance);
+      clearInterval(clockTimer);
       clearInterval(maintenanceTimer);
       await api?.close();
       await engine.stop();

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { channelKinds } from '../alerting/channels/index.ts';
 import { checkKinds } from '../checks/index.ts';
+import { resolveSchedule, type Schedule, type ScheduleConfig } from '../model/oncall.ts';
+import type { TimePeriod } from '../model/time-period.ts';
 import type {
   CheckSpec,
   Dependency,
@@ -67,6 +69,10 @@ export function resolveModel(
   const rawDependencies: Placed<NonNullable<ParsedFile['content']['dependencies']>[number]>[] = [];
   const rawReceivers = new Map<string, Placed<{ kind: string } & Record<string, unknown>>>();
   const rawRoutes: Placed<NonNullable<ParsedFile['content']['routes']>[number]>[] = [];
+  const timePeriods = new Map<string, TimePeriod>();
+  const periodPlaces = new Map<string, SourcePlace>();
+  const rawSchedules: { name: string; value: ScheduleConfig; placeOf: ParsedFile['placeOf'] }[] = [];
+  const schedulePlaces = new Map<string, SourcePlace>();
 
   for (const file of files) {
     const { content, placeOf } = file;
@@ -109,6 +115,24 @@ export function resolveModel(
     (content.routes ?? []).forEach((route, i) => {
       rawRoutes.push({ value: route, place: placeOf(['routes', i]) });
     });
+    for (const [key, value] of Object.entries(content.time_periods ?? {})) {
+      const place = placeOf(['time_periods', key]);
+      const earlier = periodPlaces.get(key);
+      if (earlier) fail(place, `time period "${key}" is already defined at ${where(earlier)}`);
+      else {
+        periodPlaces.set(key, place);
+        timePeriods.set(key, value);
+      }
+    }
+    for (const [key, value] of Object.entries(content.schedules ?? {})) {
+      const place = placeOf(['schedules', key]);
+      const earlier = schedulePlaces.get(key);
+      if (earlier) fail(place, `schedule "${key}" is already defined at ${where(earlier)}`);
+      else {
+        schedulePlaces.set(key, place);
+        rawSchedules.push({ name: key, value, placeOf });
+      }
+    }
   }
 
   // 2. Templates, flattened once each.
@@ -281,6 +305,9 @@ export function resolveModel(
     if (raw.min_up !== undefined && raw.min_up > raw.on.length) {
       fail(place, `dependency needs ${raw.min_up} of ${raw.on.length} objects up`);
     }
+    const period = raw.period === undefined ? undefined : timePeriods.get(raw.period);
+    if (raw.period !== undefined && !period)
+      fail(place, `dependency names time period "${raw.period}", which is not defined under time_periods`);
     for (const dependent of raw.objects) {
       dependencies.push({
         dependent,
@@ -288,6 +315,7 @@ export function resolveModel(
         minUp: raw.min_up ?? raw.on.length,
         failingStates: raw.failing_states ?? [],
         disableChecks: raw.disable_checks ?? false,
+        ...(period ? { period } : {}),
         source: place,
       });
     }
@@ -345,8 +373,32 @@ export function resolveModel(
     });
   }
 
+  // 9. On-call schedules; their layers may name a time period from any file.
+  const schedules = new Map<string, Schedule>();
+  for (const { name: scheduleName, value, placeOf } of rawSchedules) {
+    const resolved = resolveSchedule(scheduleName, value, timePeriods);
+    if (resolved.ok) schedules.set(scheduleName, resolved.schedule);
+    else {
+      for (const error of resolved.errors) {
+        const at = ['schedules', scheduleName, ...error.path];
+        fail(placeOf(at), `${at.join('.')}: ${error.message}`);
+      }
+    }
+  }
+
   if (errors.length > 0) return { ok: false, errors: dedupe(errors) };
-  const model: Model = { settings, userMacros, hosts, services, hostGroups, dependencies, receivers, routes };
+  const model: Model = {
+    settings,
+    userMacros,
+    hosts,
+    services,
+    hostGroups,
+    dependencies,
+    receivers,
+    routes,
+    timePeriods,
+    schedules,
+  };
   const topology = compileTopology(topologySpecOf(model));
   if (!topology.ok) {
     for (const error of topology.errors) {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { scheduleSchema } from '../model/oncall.ts';
+import { timePeriodSchema } from '../model/time-period.ts';
 import { parseDuration } from './duration.ts';
 
 // The shapes users write in YAML. Cross-object rules (unknown parents, template cycles,
@@ -107,6 +109,8 @@ export const dependencySchema = z.strictObject({
     .min(1)
     .optional(),
   disable_checks: z.boolean().optional(),
+  /** A time period (under time_periods) outside which the dependency does not apply. */
+  period: name.optional(),
 });
 
 export const hostGroupSchema = z.strictObject({
@@ -182,5 +186,7 @@ export const fileSchema = z.strictObject({
   dependencies: z.array(dependencySchema).optional(),
   channels: z.record(name, receiverSchema).optional(),
   routes: z.array(routeSchema).optional(),
+  time_periods: z.record(name, timePeriodSchema).optional(),
+  schedules: z.record(name, scheduleSchema).optional(),
 });
 export type RawFile = z.infer<typeof fileSchema>;

@@ -3,6 +3,7 @@ import type { CheckEnv, CheckKind, CheckOutcome, CheckTarget } from '../checks/c
 import { checkKinds } from '../checks/index.ts';
 import type { Spawner } from '../checks/plugin/spawner.ts';
 import { failingMask, hostTopologyCode } from '../model/state-codes.ts';
+import { isInPeriod } from '../model/time-period.ts';
 import type { CheckResult, CheckSpec, Dependency, Model, ObjectState, StateEvent } from '../model/types.ts';
 import { HostState, ServiceState } from '../model/types.ts';
 import type { Store } from '../store/store.ts';
@@ -505,7 +506,9 @@ export class Engine {
 
   /** Whether a `disable_checks` dependency of this object is unmet by hard failures. */
   private isPaused(checkable: Checkable): boolean {
+    const now = this.clock();
     return checkable.pausedBy.some((dependency) => {
+      if (dependency.period && !isInPeriod(dependency.period, now)) return false;
       const mask = failingMask(dependency.failingStates);
       let up = 0;
       for (const id of dependency.on) {

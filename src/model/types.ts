@@ -1,3 +1,6 @@
+import type { Schedule } from './oncall.ts';
+import type { TimePeriod } from './time-period.ts';
+
 // The object graph every later stage reads. Built once per config load by
 // src/config, never mutated afterwards: a reload builds a new one.
 
@@ -89,6 +92,8 @@ export interface Dependency {
   failingStates: FailingStateName[];
   /** Skip the dependent's checks while the dependency is failing (its state is explained anyway). */
   disableChecks: boolean;
+  /** Only while inside this time period does the dependency apply (none: always). */
+  period?: TimePeriod;
   source: SourcePlace;
 }
 
@@ -141,6 +146,9 @@ export interface Model {
   receivers: Map<string, Receiver>;
   /** Notification routes, in order: the first that matches decides, unless it says `continue`. */
   routes: Route[];
+  timePeriods: Map<string, TimePeriod>;
+  /** On-call schedules, by name. */
+  schedules: Map<string, Schedule>;
 }
 
 /** A configured channel instance: where notifications can go ("ops-chat", "oncall-pager"). */

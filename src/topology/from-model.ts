@@ -42,6 +42,7 @@ export function topologySpecOf(model: Model): TopologySpec {
       minUp: dependency.minUp,
       failing: failingMask(dependency.failingStates),
       label: 'depends on',
+      ...(dependency.period ? { activeIn: dependency.period } : {}),
     });
   }
   return { objects, requirements };

@@ -1,4 +1,5 @@
 import type { StateMask } from '../model/state-codes.ts';
+import type { TimePeriod } from '../model/time-period.ts';
 
 // The dependency graph every topology decision runs on. Parents, redundancy groups,
 // service dependencies and switch-port attachments all compile to one shape: an object
@@ -13,6 +14,8 @@ export interface RequirementSpec {
   failing: StateMask;
   /** What the requirement is, for explanations: "parents", "uplinks", "depends on", "attached host". */
   label: string;
+  /** Only inside this period does the requirement count (a dependency with a `period`). */
+  activeIn?: TimePeriod;
 }
 
 export interface TopologySpec {
@@ -27,6 +30,7 @@ export interface Requirement {
   minUp: number;
   failing: StateMask;
   label: string;
+  activeIn?: TimePeriod;
 }
 
 /** The compiled graph: integer ids, requirement groups, and reverse edges for incremental updates. */
@@ -81,6 +85,7 @@ export function compileTopology(spec: TopologySpec): CompileResult {
         minUp,
         failing: requirement.failing,
         label: requirement.label,
+        ...(requirement.activeIn ? { activeIn: requirement.activeIn } : {}),
       });
       for (const to of members) dependentLists[to]?.push(from);
     }

@@ -1,4 +1,5 @@
 import { hostTopologyCode } from '../model/state-codes.ts';
+import { isInPeriod } from '../model/time-period.ts';
 import type { Model, ObjectState, StateEvent } from '../model/types.ts';
 import type { TopologyGraph } from './graph.ts';
 import { graphOf } from './problem-groups.ts';
@@ -51,13 +52,21 @@ export class ProblemTracker {
   private readonly awaitingRecheck = new Set<number>();
   private rechecksToRequest: number[] = [];
 
+  /** Objects with a requirement limited to a time period, and whether each was active at the last look. */
+  private readonly periodic: { index: number; active: string }[] = [];
+
   constructor(
     private readonly model: Model,
     restored: Iterable<ObjectState>,
+    now = 0,
   ) {
     this.graph = graphOf(model);
     this.positions = topologicalPositions(this.graph);
     this.states = emptyStates(this.graph);
+    this.states.now = now;
+    this.graph.requirements.forEach((requirements, index) => {
+      if (requirements.some((r) => r.activeIn)) this.periodic.push({ index, active: this.activity(index) });
+    });
     this.flapping = new Uint8Array(this.graph.ids.length);
     for (const state of restored) {
       const index = this.graph.index.get(state.objectId);
@@ -86,9 +95,44 @@ export class ProblemTracker {
       changed.add(index);
     }
     if (changed.size === 0) return [];
+    if (at > this.states.now) this.advanceClock(at, changed);
+    return this.decide(changed);
+  }
+
+  /**
+   * Moves the clock on without state changes: dependencies limited to a time period start or
+   * stop counting, which can explain a problem or leave it standing on its own. The daemon
+   * calls this every few seconds.
+   */
+  tick(now: number): ProblemEvent[] {
+    if (now <= this.states.now) return [];
+    const changed = new Set<number>();
+    this.advanceClock(now, changed);
+    return changed.size === 0 ? [] : this.decide(changed);
+  }
+
+  private advanceClock(now: number, changed: Set<number>): void {
+    this.states.now = now;
+    for (const entry of this.periodic) {
+      const active = this.activity(entry.index);
+      if (active !== entry.active) {
+        entry.active = active;
+        changed.add(entry.index);
+      }
+    }
+  }
+
+  /** Which of an object's period-limited requirements apply now, as a string of 0/1. */
+  private activity(index: number): string {
+    return (this.graph.requirements[index] ?? [])
+      .map((r) => (r.activeIn && !isInPeriod(r.activeIn, this.states.now) ? '0' : '1'))
+      .join('');
+  }
+
+  private decide(changed: Set<number>): ProblemEvent[] {
+    const at = this.states.now;
     const moved = updateAnalysis(this.graph, this.states, this.analysis, changed, this.positions);
     const candidates = new Set([...changed, ...moved]);
-    // Also reconsider objects whose cause just left the open set: handled via `moved`.
     const problems: ProblemEvent[] = [];
     const ordered = [...candidates].sort(
       (a, b) => (this.positions[a] as number) - (this.positions[b] as number),

@@ -1,3 +1,4 @@
+import { isInPeriod } from '../model/time-period.ts';
 import type { Requirement, TopologyGraph } from './graph.ts';
 
 /**
@@ -11,10 +12,11 @@ import type { Requirement, TopologyGraph } from './graph.ts';
 export const Verdict = { OK: 0, ROOT: 1, EXPLAINED: 2, HELD: 3 } as const;
 export type Verdict = (typeof Verdict)[keyof typeof Verdict];
 
-/** Current state per object index: state code and whether it is hard. */
+/** Current state per object index: state code and whether it is hard; and the time, for requirements limited to a period. */
 export interface TopologyStates {
   state: Int32Array;
   hard: Uint8Array;
+  now: number;
 }
 
 export interface Analysis {
@@ -28,7 +30,7 @@ export interface Analysis {
 const NONE = new Int32Array(0);
 
 export function emptyStates(graph: TopologyGraph): TopologyStates {
-  return { state: new Int32Array(graph.ids.length), hard: new Uint8Array(graph.ids.length).fill(1) };
+  return { state: new Int32Array(graph.ids.length), hard: new Uint8Array(graph.ids.length).fill(1), now: 0 };
 }
 
 /** Classifies every object, in dependency order. Pure: reads states, returns a new analysis. */
@@ -102,6 +104,7 @@ function classify(graph: TopologyGraph, states: TopologyStates, analysis: Analys
   let causes: number[] | undefined;
   let missing: number[] | undefined;
   for (const requirement of requirements) {
+    if (requirement.activeIn && !isInPeriod(requirement.activeIn, states.now)) continue;
     let available = 0;
     let pending = 0;
     let downMembers: number[] | undefined;

@@ -17,7 +17,18 @@ hosts:
 test('--help works on every command', async () => {
   const top = await vigil(['--help']);
   assert.equal(top.code, 0);
-  const commands = ['run', 'demo', 'check-config', 'reload', 'status', 'history', 'impact', 'notifications', 'oncall', 'locate'];
+  const commands = [
+    'run',
+    'demo',
+    'check-config',
+    'reload',
+    'status',
+    'history',
+    'impact',
+    'notifications',
+    'oncall',
+    'locate',
+  ];
   for (const command of commands)
     assert.match(top.stdout, new RegExp(`\\n  ${command}\\b`), `top-level help lists ${command}`);
   for (const command of commands) {

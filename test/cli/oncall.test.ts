@@ -115,23 +115,22 @@ test('--json gives every schedule with exact times; --at without an offset is th
 });
 
 test('config errors are printed with file and line; unknown schedules are named', async () => {
-  const broken = await config(
-    CONFIG.replace('participants: [carol, dan, eve]', 'participants: []').replace(
-      'restrict_to: business-hours',
-      'restrict_to: office-hours',
-    ),
-  );
-  const run = await vigil(['oncall', '-c', broken]);
-  assert.equal(run.code, 1);
+  // Shape errors are reported first; names that refer to other sections once the shapes are right.
+  const empty = await config(CONFIG.replace('participants: [carol, dan, eve]', 'participants: []'));
+  const shape = await vigil(['oncall', '-c', empty]);
+  assert.equal(shape.code, 1);
   assert.match(
-    run.stderr,
-    /vigil\.yml:25: schedules\.primary\.layers\.1\.restrict_to: no time period "office-hours" \(known: business-hours\)/,
-  );
-  assert.match(
-    run.stderr,
+    shape.stderr,
     /vigil\.yml:31: schedules\.database\.layers\.0\.participants: the rotation has no participants/,
   );
-  assert.match(run.stderr, /vigil: configuration .* has 2 errors\n$/);
+  assert.match(shape.stderr, /vigil: configuration .* has 1 error\n$/);
+  const misnamed = await config(CONFIG.replace('restrict_to: business-hours', 'restrict_to: office-hours'));
+  const reference = await vigil(['oncall', '-c', misnamed]);
+  assert.equal(reference.code, 1);
+  assert.match(
+    reference.stderr,
+    /vigil\.yml:25: schedules\.primary\.layers\.1\.restrict_to: no time period "office-hours" \(known: business-hours\)/,
+  );
 
   const file = await config();
   const unknown = await vigil(['oncall', 'payments', '-c', file]);

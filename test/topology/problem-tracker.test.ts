@@ -191,3 +191,30 @@ test('a flapping host is announced once, not once per flap', () => {
   assert.deepEqual(summary(events), ['opened web-2 []']);
   assert.equal(events[0]?.flapping, true);
 });
+
+test('a dependency limited to a time period explains problems only inside it', () => {
+  const model = modelFromYaml(`
+time_periods:
+  nightly-backup: { time_zone: UTC, ranges: ["daily 02:00-03:00"] }
+hosts:
+  - name: backup
+    services: [{ name: job, check: { kind: dummy } }]
+  - name: db
+    services: [{ name: mysql, check: { kind: dummy } }]
+dependencies:
+  # The database is slow only while the backup runs; outside that window it stands alone.
+  - { objects: [db/mysql], on: [backup/job], period: nightly-backup }
+`);
+  const day = Date.UTC(2026, 10, 28);
+  const inside = day + 2.5 * 3_600_000;
+  const outside = day + 4 * 3_600_000;
+  const tracker = new ProblemTracker(model, [], inside);
+  clock = inside;
+  const during = tracker.apply([hard('backup/job', CRITICAL), hard('db/mysql', CRITICAL)]);
+  assert.deepEqual(summary(during), ['opened backup/job [db/mysql]']);
+  const later = tracker.tick(outside);
+  assert.deepEqual(summary(later), [], 'leaving the window asks for a re-check first');
+  assert.deepEqual(tracker.takeRechecks(), ['db/mysql']);
+  const stillFailing = { ...restoredState('db/mysql', CRITICAL), lastCheck: outside + 1 };
+  assert.deepEqual(summary(tracker.confirm('db/mysql', stillFailing)), ['opened db/mysql []']);
+});

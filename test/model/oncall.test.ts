@@ -8,8 +8,8 @@ import {
   scheduleSchema,
   upcoming,
   whoIsOnCall,
-} from '../../src/alerting/oncall.ts';
-import { parseTimePeriod, type TimePeriod } from '../../src/alerting/time-period.ts';
+} from '../../src/model/oncall.ts';
+import { parseTimePeriod, type TimePeriod } from '../../src/model/time-period.ts';
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

@@ -7,7 +7,7 @@ import {
   parseTimePeriod,
   type RawTimePeriod,
   type TimePeriod,
-} from '../../src/alerting/time-period.ts';
+} from '../../src/model/time-period.ts';
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());

@@ -11,6 +11,7 @@ import pino from 'pino';
 import { type Alert, alertFromProblem } from '../src/alerting/alert.ts';
 import { channelKinds } from '../src/alerting/channels/index.ts';
 import { DeliveryWorker } from '../src/alerting/delivery.ts';
+import { Escalator } from '../src/alerting/escalation.ts';
 import { buildAlertPipeline } from '../src/alerting/index.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { openStore } from '../src/store/index.ts';
@@ -77,7 +78,14 @@ hosts:
     receivers: () => model.receivers,
     log,
   });
-  const pipeline = buildAlertPipeline(model, store.outbox, Date.now, () => delivery.wake());
+  const escalator = new Escalator({
+    store: store.escalations,
+    model: () => model,
+    clock: Date.now,
+    isAcknowledged: () => false,
+    emit: (alerts) => alerts,
+  });
+  const pipeline = buildAlertPipeline(model, store.outbox, Date.now, () => delivery.wake(), escalator);
   const receivedLog = path.join(dir, 'received.log');
   await writeFile(receivedLog, '');
   let receiver = await startReceiver(receiverScript, port, receivedLog);

@@ -220,6 +220,9 @@ function buildModel(
     routes: [],
     timePeriods: new Map(),
     schedules: new Map(),
+    contacts: new Map(),
+    contactGroups: new Map(),
+    escalationPolicies: new Map(),
   };
 }
 

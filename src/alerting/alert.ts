@@ -19,6 +19,12 @@ export interface Alert {
   problem: ProblemSummary;
   title: string;
   deliveries: Delivery[];
+  /** Escalation policies the matching routes named, each with the route's name. */
+  escalations: { policy: string; route: string }[];
+  /** Tells repeated notifications of one alert apart (an escalation step), for their ids. */
+  sequence?: string;
+  /** Who acknowledged and why, on acknowledgement alerts. */
+  acknowledgement?: { author: string; comment: string };
 }
 
 /** Builds the alert for a problem event, in the words and facts an operator needs. */
@@ -34,6 +40,7 @@ export function alertFromProblem(model: Model, event: ProblemEvent, state: Objec
     at: event.at,
     title: describeProblem(model, event),
     deliveries: [],
+    escalations: [],
     problem: {
       objectId: event.objectId,
       host: host?.name ?? event.objectId,

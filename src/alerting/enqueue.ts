@@ -20,7 +20,7 @@ export function enqueueNotifications(
     for (const alert of alerts) {
       for (const delivery of alert.deliveries) {
         notifications.push({
-          id: `${alert.problem.objectId}@${alert.at}:${alert.kind}:${delivery.receiver}`,
+          id: `${alert.problem.objectId}@${alert.at}:${alert.kind}:${delivery.receiver}${alert.sequence ? `:${alert.sequence}` : ''}`,
           kind: alert.kind,
           urgency: delivery.urgency,
           route: delivery.route,
@@ -31,6 +31,7 @@ export function enqueueNotifications(
           ...(publicUrl
             ? { url: `${publicUrl.replace(/\/$/, '')}/objects/${encodeURI(alert.problem.objectId)}` }
             : {}),
+          ...(alert.acknowledgement ? { acknowledgement: alert.acknowledgement } : {}),
           createdAt: now,
         });
       }

@@ -12,13 +12,19 @@ export function routeAlerts(model: Model): Stage {
     const routed: Alert[] = [];
     for (const alert of alerts) {
       const deliveries: Delivery[] = [];
+      const escalations: Alert['escalations'] = [];
       for (const route of model.routes) {
         if (!matches(model, route, alert)) continue;
         if (alert.kind !== 'recovery' || route.resolved) deliveries.push(...deliveriesOf(route));
+        if (route.escalate) escalations.push({ policy: route.escalate, route: route.name });
         if (!route.continue) break;
       }
       const unique = dedupeByReceiver(deliveries);
-      if (unique.length > 0) routed.push({ ...alert, deliveries: unique });
+      // Recoveries and acknowledgements go on even without route receivers: escalation
+      // adds the people it paged.
+      const ending = alert.kind === 'recovery' || alert.kind === 'acknowledgement';
+      if (unique.length > 0 || escalations.length > 0 || ending)
+        routed.push({ ...alert, deliveries: unique, escalations });
     }
     return routed;
   };
@@ -30,7 +36,9 @@ function matches(model: Model, route: Route, alert: Alert): boolean {
   if (match.objectType === 'host' && problem.service !== null) return false;
   if (match.objectType === 'service' && problem.service === null) return false;
   // A recovery matches the route its problem did: judge it by the state it recovered from.
-  if (match.states.length > 0 && alert.kind !== 'recovery' && !match.states.includes(problem.state))
+  // A downtime note has no problem state: it goes wherever the objects' problems would.
+  const stateless = alert.kind === 'recovery' || alert.kind === 'downtime-start' || alert.kind === 'downtime-end';
+  if (match.states.length > 0 && !stateless && !match.states.includes(problem.state))
     return false;
   if (match.tags.length > 0 && !problem.tags.some((tag) => match.tags.includes(tag))) return false;
   if (match.hostGroups.length > 0) {
@@ -57,7 +65,7 @@ function deliveriesOf(route: Route): Delivery[] {
 }
 
 /** One delivery per receiver: the most urgent wins when routes overlap. */
-function dedupeByReceiver(deliveries: Delivery[]): Delivery[] {
+export function dedupeByReceiver(deliveries: Delivery[]): Delivery[] {
   const rank = { page: 0, chat: 1, email: 2 };
   const best = new Map<string, Delivery>();
   for (const delivery of deliveries) {

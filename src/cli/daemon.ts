@@ -2,8 +2,10 @@ import pino, { type Logger } from 'pino';
 import { alertFromProblem } from '../alerting/alert.ts';
 import { channelKinds } from '../alerting/channels/index.ts';
 import { DeliveryWorker } from '../alerting/delivery.ts';
-import { buildAlertPipeline } from '../alerting/index.ts';
+import { Escalator } from '../alerting/escalation.ts';
+import { buildAlertPipeline, deliveryPath } from '../alerting/index.ts';
 import type { Stage } from '../alerting/pipeline.ts';
+import { Suppressions } from '../alerting/suppressions.ts';
 import { startApi } from '../api/server.ts';
 import { Spawner } from '../checks/plugin/spawner.ts';
 import { formatConfigError } from '../config/errors.ts';
@@ -21,6 +23,8 @@ export interface Daemon {
   engine: Engine;
   store: Store;
   log: Logger;
+  /** Acknowledgements and downtime as the alert path sees them; `refresh()` after writing either. */
+  suppressions: Suppressions;
   /** Loads the config again and applies it; an invalid config is refused and the running one stays. */
   reload(): Promise<ReloadOutcome>;
   stop(): Promise<void>;
@@ -56,7 +60,36 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     receivers: () => engine.currentModel.receivers,
     log,
   });
-  let pipeline: Stage = buildAlertPipeline(options.model, store.outbox, Date.now, () => delivery.wake());
+  // Acknowledgements and downtime: written by the CLI and the API, read back every few seconds.
+  const suppressions = new Suppressions({
+    store,
+    model: options.model,
+    clock: Date.now,
+    log,
+    stateOf: (objectId) => engine.stateOf(objectId),
+    emit: (alerts) => {
+      const stage = pipeline;
+      alerting = alerting
+        .then(() => stage(alerts))
+        .catch((error: unknown) => log.error({ err: error, alerts: alerts.length }, 'alert pipeline failed'));
+    },
+  });
+  const escalator = new Escalator({
+    store: store.escalations,
+    model: () => engine.currentModel,
+    clock: Date.now,
+    isAcknowledged: (objectId, at) => suppressions.isAcknowledged(objectId, at),
+    emit: (alerts) =>
+      deliveryPath(engine.currentModel, store.outbox, Date.now, () => delivery.wake())(alerts),
+  });
+  let pipeline: Stage = buildAlertPipeline(
+    options.model,
+    store.outbox,
+    Date.now,
+    () => delivery.wake(),
+    escalator,
+    suppressions,
+  );
   // Alerts pass the pipeline one batch at a time, in the order their problems were decided.
   let alerting: Promise<unknown> = Promise.resolve();
   // Root-cause analysis follows committed state changes only: what it announces survives a crash.
@@ -70,6 +103,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         if (event.kind !== 'soft-change')
           log.info({ event }, `${event.objectId}: ${event.kind} ${event.output}`);
       }
+      suppressions.noteStateEvents(events);
       announce(tracker.apply(events));
       for (const objectId of tracker.takeRechecks()) {
         const asked = tracker;
@@ -96,8 +130,15 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   }
   engine.start();
   delivery.start();
-  // Dependencies limited to a time period start and stop counting as the clock moves.
-  const clockTimer = setInterval(() => announce(tracker.tick(Date.now())), 10_000);
+  await suppressions.start();
+  // Dependencies limited to a time period start and stop counting as the clock moves,
+  // and escalations reach their next step.
+  const clockTimer = setInterval(() => {
+    announce(tracker.tick(Date.now()));
+    alerting = alerting
+      .then(() => escalator.tick())
+      .catch((error: unknown) => log.error({ err: error }, 'escalation failed; will try again'));
+  }, 5_000);
   clockTimer.unref();
   log.info(
     {
@@ -136,8 +177,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       return { ok: false, errors };
     }
     const summary = engine.applyModel(loaded.model);
+    suppressions.setModel(loaded.model);
     tracker = new ProblemTracker(loaded.model, engine.allStates(), Date.now());
-    pipeline = buildAlertPipeline(loaded.model, store.outbox, Date.now, () => delivery.wake());
+    pipeline = buildAlertPipeline(loaded.model, store.outbox, Date.now, () => delivery.wake(), escalator);
     log.info(summary, 'configuration reloaded');
     return { ok: true, summary };
   };

@@ -5,7 +5,11 @@ import { resolveSchedule, type Schedule, type ScheduleConfig } from '../model/on
 import type { TimePeriod } from '../model/time-period.ts';
 import type {
   CheckSpec,
+  Contact,
   Dependency,
+  EscalationPolicy,
+  EscalationStep,
+  EscalationTarget,
   Host,
   HostGroup,
   Model,
@@ -72,6 +76,12 @@ export function resolveModel(
   const timePeriods = new Map<string, TimePeriod>();
   const periodPlaces = new Map<string, SourcePlace>();
   const rawSchedules: { name: string; value: ScheduleConfig; placeOf: ParsedFile['placeOf'] }[] = [];
+  const rawContacts = new Map<string, Placed<{ notify: string[] }>>();
+  const rawContactGroups = new Map<string, Placed<string[]>>();
+  const rawPolicies = new Map<
+    string,
+    Placed<NonNullable<ParsedFile['content']['escalation_policies']>[string]>
+  >();
   const schedulePlaces = new Map<string, SourcePlace>();
 
   for (const file of files) {
@@ -123,6 +133,27 @@ export function resolveModel(
         periodPlaces.set(key, place);
         timePeriods.set(key, value);
       }
+    }
+    for (const [key, value] of Object.entries(content.contacts ?? {})) {
+      addUnique(rawContacts, key, { value, place: placeOf(['contacts', key]) }, 'contact', fail);
+    }
+    for (const [key, value] of Object.entries(content.contact_groups ?? {})) {
+      addUnique(
+        rawContactGroups,
+        key,
+        { value, place: placeOf(['contact_groups', key]) },
+        'contact group',
+        fail,
+      );
+    }
+    for (const [key, value] of Object.entries(content.escalation_policies ?? {})) {
+      addUnique(
+        rawPolicies,
+        key,
+        { value, place: placeOf(['escalation_policies', key]) },
+        'escalation policy',
+        fail,
+      );
     }
     for (const [key, value] of Object.entries(content.schedules ?? {})) {
       const place = placeOf(['schedules', key]);
@@ -369,8 +400,15 @@ export function resolveModel(
       email: raw.email ?? [],
       resolved: raw.resolved ?? true,
       continue: raw.continue ?? false,
+      ...(raw.escalate ? { escalate: raw.escalate } : {}),
       source: place,
     });
+    if (raw.escalate && !rawPolicies.has(raw.escalate)) {
+      fail(
+        place,
+        `route "${raw.name}" escalates with policy "${raw.escalate}", which is not defined under escalation_policies`,
+      );
+    }
   }
 
   // 9. On-call schedules; their layers may name a time period from any file.
@@ -386,6 +424,54 @@ export function resolveModel(
     }
   }
 
+  // 10. Contacts, contact groups and escalation policies.
+  const contacts = new Map<string, Contact>();
+  for (const [contactName, { value, place }] of rawContacts) {
+    for (const receiverName of value.notify) {
+      if (!rawReceivers.has(receiverName))
+        fail(
+          place,
+          `contact "${contactName}" is reached on channel "${receiverName}", which is not defined under channels`,
+        );
+    }
+    contacts.set(contactName, { name: contactName, receivers: value.notify, source: place });
+  }
+  const contactGroups = new Map<string, string[]>();
+  for (const [groupName, { value, place }] of rawContactGroups) {
+    for (const member of value) {
+      if (!rawContacts.has(member))
+        fail(place, `contact group "${groupName}" has member "${member}", which is not a defined contact`);
+    }
+    contactGroups.set(groupName, value);
+  }
+  for (const [scheduleName, schedule] of schedules) {
+    const people = new Set([
+      ...schedule.layers.flatMap((layer) => layer.participants),
+      ...schedule.overrides.map((o) => o.person),
+    ]);
+    for (const person of people) {
+      if (!rawContacts.has(person) && rawContacts.size > 0) {
+        fail(
+          schedulePlaces.get(scheduleName) as SourcePlace,
+          `schedule "${scheduleName}" names "${person}", who is not a defined contact`,
+        );
+      }
+    }
+  }
+  const escalationPolicies = new Map<string, EscalationPolicy>();
+  for (const [policyName, { value, place }] of rawPolicies) {
+    const steps: EscalationStep[] = value.steps.map((step, i) => ({
+      notify: step.notify.map((text) => {
+        const target = escalationTargetOf(text, contacts, contactGroups, schedules);
+        if (typeof target === 'string')
+          fail(place, `escalation policy "${policyName}" step ${i + 1}: ${target}`);
+        return typeof target === 'string' ? { kind: 'contact' as const, name: text } : target;
+      }),
+      waitMs: durationOr(step.wait, 10 * 60_000),
+    }));
+    escalationPolicies.set(policyName, { name: policyName, steps, repeat: value.repeat ?? 0, source: place });
+  }
+
   if (errors.length > 0) return { ok: false, errors: dedupe(errors) };
   const model: Model = {
     settings,
@@ -398,6 +484,9 @@ export function resolveModel(
     routes,
     timePeriods,
     schedules,
+    contacts,
+    contactGroups,
+    escalationPolicies,
   };
   const topology = compileTopology(topologySpecOf(model));
   if (!topology.ok) {
@@ -497,6 +586,29 @@ function addUnique<T>(
   const earlier = map.get(key);
   if (earlier) fail(entry.place, `${what} "${key}" is already defined at ${where(earlier.place)}`);
   else map.set(key, entry);
+}
+
+/** Reads `contact:alice`, `group:ops`, `schedule:primary`, or a bare name found in that order. */
+function escalationTargetOf(
+  text: string,
+  contacts: Map<string, Contact>,
+  groups: Map<string, string[]>,
+  schedules: Map<string, Schedule>,
+): EscalationTarget | string {
+  const colon = text.indexOf(':');
+  const kind = colon < 0 ? undefined : text.slice(0, colon);
+  const targetName = colon < 0 ? text : text.slice(colon + 1);
+  const known = {
+    contact: contacts.has(targetName),
+    group: groups.has(targetName),
+    schedule: schedules.has(targetName),
+  };
+  if (kind === 'contact' || kind === 'group' || kind === 'schedule') {
+    return known[kind] ? { kind, name: targetName } : `${kind} "${targetName}" is not defined`;
+  }
+  const found = (['contact', 'group', 'schedule'] as const).filter((k) => known[k]);
+  if (found.length === 0) return `"${text}" is not a defined contact, contact group or schedule`;
+  return { kind: found[0] as EscalationTarget['kind'], name: targetName };
 }
 
 function durationOr(value: string | number | undefined, fallback: number): number {

@@ -136,6 +136,29 @@ export const routeSchema = z.strictObject({
   email: z.array(name).optional(),
   resolved: z.boolean().optional(),
   continue: z.boolean().optional(),
+  escalate: name.optional(),
+});
+
+export const contactSchema = z.strictObject({
+  /** Channels (under channels:) that reach this person. */
+  notify: z.array(name).min(1, 'a contact needs at least one channel to be reached on'),
+});
+
+/** `contact:alice`, `group:ops`, `schedule:primary`, or a bare name looked up in that order. */
+const escalationTarget = z
+  .string()
+  .regex(/^((contact|group|schedule):)?[^\s:]+$/, 'is not contact:NAME, group:NAME, schedule:NAME or a name');
+
+export const escalationPolicySchema = z.strictObject({
+  steps: z
+    .array(
+      z.strictObject({
+        notify: z.array(escalationTarget).min(1, 'a step notifies at least one contact, group or schedule'),
+        wait: positiveDuration.optional(),
+      }),
+    )
+    .min(1, 'a policy needs at least one step'),
+  repeat: z.number().int().min(0).max(100).optional(),
 });
 
 /** A channel instance: `kind` plus the channel kind's own settings, checked against its schema later. */
@@ -188,5 +211,8 @@ export const fileSchema = z.strictObject({
   routes: z.array(routeSchema).optional(),
   time_periods: z.record(name, timePeriodSchema).optional(),
   schedules: z.record(name, scheduleSchema).optional(),
+  contacts: z.record(name, contactSchema).optional(),
+  contact_groups: z.record(name, z.array(name).min(1, 'a contact group needs members')).optional(),
+  escalation_policies: z.record(name, escalationPolicySchema).optional(),
 });
 export type RawFile = z.infer<typeof fileSchema>;

@@ -149,6 +149,10 @@ export interface Model {
   timePeriods: Map<string, TimePeriod>;
   /** On-call schedules, by name. */
   schedules: Map<string, Schedule>;
+  contacts: Map<string, Contact>;
+  /** Contact group name to member contact names. */
+  contactGroups: Map<string, string[]>;
+  escalationPolicies: Map<string, EscalationPolicy>;
 }
 
 /** A configured channel instance: where notifications can go ("ops-chat", "oncall-pager"). */
@@ -183,6 +187,32 @@ export interface Route {
   resolved: boolean;
   /** Go on to the next routes after this one matched. */
   continue: boolean;
+  /** Escalation policy that pages people until someone acknowledges. */
+  escalate?: string;
+  source: SourcePlace;
+}
+
+/** A person, and the receivers (channels) that reach them. */
+export interface Contact {
+  name: string;
+  receivers: string[];
+  source: SourcePlace;
+}
+
+/** Who an escalation step notifies: a contact, every member of a contact group, or whoever is on call. */
+export type EscalationTarget = { kind: 'contact' | 'group' | 'schedule'; name: string };
+
+export interface EscalationStep {
+  notify: EscalationTarget[];
+  /** How long to wait for an acknowledgement before the next step. */
+  waitMs: number;
+}
+
+export interface EscalationPolicy {
+  name: string;
+  steps: EscalationStep[];
+  /** How many more times the whole list of steps runs after the first. */
+  repeat: number;
   source: SourcePlace;
 }
 

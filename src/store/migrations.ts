@@ -132,10 +132,102 @@ function outbox(dialect: Dialect): Migration {
   };
 }
 
+/** Escalations under way: which step of which policy a problem is at, surviving restarts. */
+const escalations: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('escalations')
+      .addColumn('key', 'text', (col) => col.primaryKey())
+      .addColumn('object_id', 'text', (col) => col.notNull())
+      .addColumn('policy', 'text', (col) => col.notNull())
+      .addColumn('alert', 'text', (col) => col.notNull())
+      .addColumn('step', 'integer', (col) => col.notNull())
+      .addColumn('cycle', 'integer', (col) => col.notNull())
+      .addColumn('next_at', 'bigint', (col) => col.notNull())
+      .addColumn('notified', 'text', (col) => col.notNull())
+      .addColumn('status', 'text', (col) => col.notNull())
+      .addColumn('created_at', 'bigint', (col) => col.notNull())
+      .addColumn('closed_at', 'bigint')
+      .execute();
+    await db.schema
+      .createIndex('escalations_status_next')
+      .on('escalations')
+      .columns(['status', 'next_at'])
+      .execute();
+    await db.schema
+      .createIndex('escalations_object')
+      .on('escalations')
+      .columns(['object_id', 'status'])
+      .execute();
+  },
+  async down(db: AnyDb) {
+    await sql`drop table if exists escalations`.execute(db);
+  },
+};
+
+/**
+ * Acknowledgements and downtime windows. Neither is ever deleted: an acknowledgement gets
+ * `removed_at` when it ends, a window `cancelled_at`, so availability reports and noise
+ * reports can still count them.
+ */
+function acknowledgementsAndDowntime(dialect: Dialect): Migration {
+  const withId = (table: string) => {
+    const create = (db: AnyDb) => db.schema.createTable(table);
+    return (db: AnyDb) =>
+      dialect === 'postgres'
+        ? create(db).addColumn('id', 'bigserial', (col) => col.primaryKey())
+        : create(db).addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement());
+  };
+  return {
+    async up(db: AnyDb) {
+      await withId('acknowledgements')(db)
+        .addColumn('object_id', 'text', (col) => col.notNull())
+        .addColumn('state', 'integer', (col) => col.notNull())
+        .addColumn('author', 'text', (col) => col.notNull())
+        .addColumn('comment', 'text', (col) => col.notNull())
+        .addColumn('sticky', 'integer', (col) => col.notNull())
+        .addColumn('expires_at', 'bigint')
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addColumn('removed_at', 'bigint')
+        .addColumn('removed_reason', 'text', (col) => col.notNull().defaultTo(''))
+        .execute();
+      await db.schema
+        .createIndex('acknowledgements_object_removed')
+        .on('acknowledgements')
+        .columns(['object_id', 'removed_at'])
+        .execute();
+      await withId('downtimes')(db)
+        .addColumn('target_kind', 'text', (col) => col.notNull())
+        .addColumn('target_name', 'text', (col) => col.notNull())
+        .addColumn('include_services', 'integer', (col) => col.notNull())
+        .addColumn('include_children', 'integer', (col) => col.notNull())
+        .addColumn('type', 'text', (col) => col.notNull())
+        .addColumn('start_at', 'bigint', (col) => col.notNull())
+        .addColumn('end_at', 'bigint')
+        .addColumn('duration_ms', 'bigint')
+        .addColumn('recurrence', 'text')
+        .addColumn('time_zone', 'text', (col) => col.notNull())
+        .addColumn('triggered_at', 'bigint')
+        .addColumn('author', 'text', (col) => col.notNull())
+        .addColumn('comment', 'text', (col) => col.notNull())
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addColumn('cancelled_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('downtimes_cancelled_at').on('downtimes').column('cancelled_at').execute();
+    },
+    async down(db: AnyDb) {
+      await sql`drop table if exists downtimes`.execute(db);
+      await sql`drop table if exists acknowledgements`.execute(db);
+    },
+  };
+}
+
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial_schema': initialSchema(dialect),
     '0002_outbox': outbox(dialect),
+    '0003_acknowledgements_and_downtime': acknowledgementsAndDowntime(dialect),
+    '0004_escalations': escalations,
   };
 }
 

@@ -80,12 +80,62 @@ export interface OutboxTable {
   delivered_at: number | null;
 }
 
+export interface EscalationsTable {
+  key: string;
+  object_id: string;
+  policy: string;
+  alert: string;
+  step: number;
+  cycle: number;
+  next_at: number;
+  notified: string;
+  status: string;
+  created_at: number;
+  closed_at: number | null;
+}
+
+export interface AcknowledgementsTable {
+  id: Generated<number>;
+  object_id: string;
+  /** The state acknowledged: a non-sticky acknowledgement ends when it changes. */
+  state: number;
+  author: string;
+  comment: string;
+  sticky: number;
+  expires_at: number | null;
+  created_at: number;
+  removed_at: number | null;
+  removed_reason: Generated<string>;
+}
+
+export interface DowntimesTable {
+  id: Generated<number>;
+  target_kind: string;
+  target_name: string;
+  include_services: number;
+  include_children: number;
+  type: string;
+  start_at: number;
+  end_at: number | null;
+  duration_ms: number | null;
+  recurrence: string | null;
+  time_zone: string;
+  triggered_at: number | null;
+  author: string;
+  comment: string;
+  created_at: number;
+  cancelled_at: number | null;
+}
+
 export interface VigilDatabase {
   object_states: ObjectStatesTable;
   state_events: StateEventsTable;
   check_results: CheckResultsTable;
   perfdata_hourly: PerfdataHourlyTable;
   outbox: OutboxTable;
+  acknowledgements: AcknowledgementsTable;
+  downtimes: DowntimesTable;
+  escalations: EscalationsTable;
 }
 
 /** The host an object id belongs to: services are `host/service`, hosts are their own id. */

@@ -1,5 +1,7 @@
 import type { CheckResult, ObjectState, StateEvent } from '../model/types.ts';
+import type { Escalations } from './escalations.ts';
 import type { Outbox } from './outbox.ts';
+import type { AcknowledgementRecords, DowntimeRecords } from './suppressions.ts';
 
 /**
  * One write of the engine's recent work. A batch is committed atomically: after
@@ -54,6 +56,12 @@ export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** The durable delivery queue of notifications. */
   readonly outbox: Outbox;
+  /** Acknowledgements of problems, in force and ended. */
+  readonly acknowledgements: AcknowledgementRecords;
+  /** Downtime windows, cancelled ones included (availability counts them). */
+  readonly downtimes: DowntimeRecords;
+  /** Escalations under way. */
+  readonly escalations: Escalations;
   /** Apply pending migrations. Safe to call on every start. */
   migrate(): Promise<void>;
   /** Every object's last committed state, for restoring the engine after a restart. */

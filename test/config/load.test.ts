@@ -261,3 +261,32 @@ test('a missing path and an empty directory are clear errors', async () => {
   const loaded = await loadConfig(empty);
   assert.equal(loaded.ok, false);
 });
+
+test('contacts, groups, escalation policies and routes name what exists', async () => {
+  const errors = await errorsOf({
+    'alerting.yml': `channels:
+  chat: { kind: webhook, url: "http://127.0.0.1:9/x" }
+contacts:
+  alice: { notify: [chat, phone] }
+contact_groups:
+  ops: [alice, zed]
+escalation_policies:
+  web:
+    steps:
+      - { notify: [schedule:nope, alice], wait: 5m }
+routes:
+  - { name: r, chat: [chat], escalate: nowhere }
+`,
+  });
+  for (const fragment of [
+    'alerting.yml:4: contact "alice" is reached on channel "phone", which is not defined under channels',
+    'alerting.yml:6: contact group "ops" has member "zed", which is not a defined contact',
+    'alerting.yml:8: escalation policy "web" step 1: schedule "nope" is not defined',
+    'alerting.yml:12: route "r" escalates with policy "nowhere", which is not defined under escalation_policies',
+  ]) {
+    assert.ok(
+      errors.some((e) => e.startsWith(fragment)),
+      `missing "${fragment}" in:\n${errors.join('\n')}`,
+    );
+  }
+});

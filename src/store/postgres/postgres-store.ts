@@ -9,6 +9,7 @@
 // unhandled 'error' event would end the process.
 import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { Escalations } from '../escalations.ts';
 import { migrateToLatest } from '../migrations.ts';
 import { Outbox } from '../outbox.ts';
 import { StoreReads } from '../queries.ts';
@@ -23,6 +24,7 @@ import {
 } from '../retention.ts';
 import { encodeRecentStates, hostOf, latestStates, ms, type VigilDatabase } from '../schema.ts';
 import type { MaintenanceReport, Store, StoreBatch } from '../store.ts';
+import { AcknowledgementRecords, DowntimeRecords } from '../suppressions.ts';
 
 export interface PostgresStoreOptions {
   retention?: RetentionPolicy;
@@ -91,6 +93,9 @@ class PostgresStore extends StoreReads implements Store {
   readonly kind = 'postgres';
   private readonly kysely: Kysely<VigilDatabase>;
   readonly outbox: Outbox;
+  readonly acknowledgements: AcknowledgementRecords;
+  readonly downtimes: DowntimeRecords;
+  readonly escalations: Escalations;
 
   constructor(
     private readonly name: string,
@@ -101,6 +106,9 @@ class PostgresStore extends StoreReads implements Store {
     super(kysely);
     this.kysely = kysely;
     this.outbox = new Outbox(kysely);
+    this.acknowledgements = new AcknowledgementRecords(kysely);
+    this.downtimes = new DowntimeRecords(kysely);
+    this.escalations = new Escalations(kysely);
   }
 
   async migrate(): Promise<void> {

@@ -16,6 +16,7 @@
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { ObjectState, StateEvent } from '../../model/types.ts';
+import { Escalations } from '../escalations.ts';
 import { migrateToLatest } from '../migrations.ts';
 import { Outbox } from '../outbox.ts';
 import { StoreReads } from '../queries.ts';
@@ -30,6 +31,7 @@ import {
 } from '../retention.ts';
 import { encodeRecentStates, hostOf, latestStates, ms, type VigilDatabase } from '../schema.ts';
 import type { MaintenanceReport, Store, StoreBatch } from '../store.ts';
+import { AcknowledgementRecords, DowntimeRecords } from '../suppressions.ts';
 
 /** How long a statement waits for another process's lock (a backup, the CLI) before failing. */
 const BUSY_TIMEOUT_MS = 5000;
@@ -159,6 +161,9 @@ class SqliteStore extends StoreReads implements Store {
   readonly kind = 'sqlite';
   private readonly kysely: Kysely<VigilDatabase>;
   readonly outbox: Outbox;
+  readonly acknowledgements: AcknowledgementRecords;
+  readonly downtimes: DowntimeRecords;
+  readonly escalations: Escalations;
   private statements: Statements | undefined;
 
   constructor(
@@ -170,6 +175,9 @@ class SqliteStore extends StoreReads implements Store {
     super(kysely);
     this.kysely = kysely;
     this.outbox = new Outbox(kysely);
+    this.acknowledgements = new AcknowledgementRecords(kysely);
+    this.downtimes = new DowntimeRecords(kysely);
+    this.escalations = new Escalations(kysely);
   }
 
   async migrate(): Promise<void> {

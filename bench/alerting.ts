@@ -60,7 +60,7 @@ export async function main(argv: string[]): Promise<void> {
 channels:
   hook: { kind: webhook, url: "http://127.0.0.1:${port}/hook" }
 routes:
-  - { name: everything, chat: [hook] }
+  - { name: everything, chat: [hook], group_wait: 0s }
 hosts:
   - name: h
     services: [{ name: s, check: { kind: dummy } }]

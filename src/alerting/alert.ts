@@ -9,6 +9,8 @@ export interface Delivery {
   receiver: string;
   urgency: Urgency;
   route: string;
+  /** Chat and email wait to be sent together with others of the same route (pages never wait). */
+  group?: { waitMs: number; intervalMs: number };
 }
 
 /** What flows through the alert pipeline: a root-cause problem event, and (after routing) its deliveries. */

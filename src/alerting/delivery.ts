@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Receiver } from '../model/types.ts';
 import type { Outbox, OutboxEntry } from '../store/outbox.ts';
 import { type Channel, DeliveryError } from './channels/channel.ts';
+import { digestOf } from './digest.ts';
 import type { Notification } from './notification.ts';
 
 export interface DeliveryOptions {
@@ -100,15 +101,13 @@ export class DeliveryWorker {
     }
     const now = this.clock();
     for (const [receiver, list] of byReceiver) {
-      // Order per receiver: nothing overtakes the oldest entry, even while it waits for a retry.
-      const head = list[0] as OutboxEntry;
       if (this.busyReceivers.has(receiver)) continue;
-      if (head.nextAttemptAt > now) {
-        nextDueAt = Math.min(nextDueAt ?? Number.POSITIVE_INFINITY, head.nextAttemptAt);
-        continue;
-      }
+      const work = workOf(list, now);
+      if (work.nextDueAt !== undefined)
+        nextDueAt = Math.min(nextDueAt ?? Number.POSITIVE_INFINITY, work.nextDueAt);
+      if (work.due.length === 0) continue;
       this.busyReceivers.add(receiver);
-      const run = this.drainReceiver(receiver, list).finally(() => {
+      const run = this.drainReceiver(receiver, list, work.due).finally(() => {
         this.busyReceivers.delete(receiver);
         this.inFlight.delete(run);
         if (!this.stopped) this.wake();
@@ -118,40 +117,45 @@ export class DeliveryWorker {
     return nextDueAt;
   }
 
-  /** Sends a receiver's entries in order until one fails (it then waits for its retry). */
-  private async drainReceiver(receiverName: string, entries: OutboxEntry[]): Promise<void> {
-    for (const entry of entries) {
+  /**
+   * Sends a receiver's due entries in order until one fails (it then waits for its retry).
+   * An entry of a group takes every other pending entry of that group with it, as one message.
+   */
+  private async drainReceiver(receiverName: string, all: OutboxEntry[], due: OutboxEntry[]): Promise<void> {
+    const handled = new Set<string>();
+    for (const entry of due) {
       if (this.stopped) return;
-      if (entry.nextAttemptAt > this.clock()) return;
-      const sent = await this.deliver(receiverName, entry);
+      if (handled.has(entry.id)) continue;
+      const batch = entry.groupKey
+        ? all.filter((e) => e.groupKey === entry.groupKey && !handled.has(e.id))
+        : [entry];
+      for (const member of batch) handled.add(member.id);
+      const sent = await this.deliver(receiverName, batch);
       if (!sent) return;
     }
   }
 
-  private async deliver(receiverName: string, entry: OutboxEntry): Promise<boolean> {
+  private async deliver(receiverName: string, batch: OutboxEntry[]): Promise<boolean> {
     const { outbox, log } = this.options;
+    const entry = batch[0] as OutboxEntry;
     const receiver = this.options.receivers().get(receiverName);
     const channel = receiver ? this.options.channels.get(receiver.kind) : undefined;
     if (!receiver || !channel) {
-      await outbox.markAttemptFailed(
-        entry.id,
-        entry.attempts + 1,
-        `channel "${receiverName}" is no longer configured`,
-        undefined,
-      );
-      this.metrics.failed += 1;
+      const reason = `channel "${receiverName}" is no longer configured`;
+      for (const member of batch)
+        await outbox.markAttemptFailed(member.id, member.attempts + 1, reason, undefined);
+      this.metrics.failed += batch.length;
       return true;
     }
     const timeoutMs = this.options.sendTimeoutMs ?? 10_000;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
-      await channel.send(entry.payload as Notification, receiver.settings, {
-        signal: controller.signal,
-        timeoutMs,
-      });
-      await outbox.markDelivered(entry.id, this.clock());
-      this.metrics.delivered += 1;
+      const notification = digestOf(batch.map((member) => member.payload as Notification));
+      await channel.send(notification, receiver.settings, { signal: controller.signal, timeoutMs });
+      const at = this.clock();
+      for (const member of batch) await outbox.markDelivered(member.id, at);
+      this.metrics.delivered += batch.length;
       return true;
     } catch (error) {
       const attempts = entry.attempts + 1;
@@ -164,10 +168,10 @@ export class DeliveryWorker {
       const now = this.clock();
       const tooOld = now - entry.createdAt > (this.options.giveUpAfterMs ?? 24 * 3_600_000);
       const next = retryable && !tooOld ? now + backoffMs(attempts, error) : undefined;
-      await outbox.markAttemptFailed(entry.id, attempts, reason, next);
+      for (const member of batch) await outbox.markAttemptFailed(member.id, attempts, reason, next);
       this.metrics.attemptsFailed += 1;
       if (next === undefined) {
-        this.metrics.failed += 1;
+        this.metrics.failed += batch.length;
         log.error(
           { notification: entry.id, receiver: receiverName, reason },
           'notification delivery failed for good',
@@ -183,6 +187,24 @@ export class DeliveryWorker {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * What of a receiver's queue can go now. Order is kept: an entry waiting to be retried holds
+ * back everything after it. An entry waiting out its grouping window holds back nothing.
+ */
+function workOf(list: OutboxEntry[], now: number): { due: OutboxEntry[]; nextDueAt: number | undefined } {
+  const due: OutboxEntry[] = [];
+  let nextDueAt: number | undefined;
+  for (const entry of list) {
+    if (entry.nextAttemptAt <= now) {
+      due.push(entry);
+      continue;
+    }
+    nextDueAt = Math.min(nextDueAt ?? Number.POSITIVE_INFINITY, entry.nextAttemptAt);
+    if (entry.attempts > 0) break;
+  }
+  return { due, nextDueAt };
 }
 
 /** Exponential backoff from 1 s to 5 min, with jitter; a server's own Retry-After wins. */

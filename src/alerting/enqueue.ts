@@ -36,8 +36,32 @@ export function enqueueNotifications(
         });
       }
     }
+    const groups = new Map<string, number>();
+    for (const alert of alerts) {
+      for (const delivery of alert.deliveries) {
+        if (!delivery.group) continue;
+        const key = `${delivery.receiver}|${delivery.route}`;
+        if (groups.has(key)) continue;
+        // The first of a group waits `waitMs`; the next message no sooner than `intervalMs` after the last.
+        const last = await outbox.lastDelivered(key);
+        groups.set(
+          key,
+          Math.max(now + delivery.group.waitMs, last === undefined ? 0 : last + delivery.group.intervalMs),
+        );
+      }
+    }
     await outbox.enqueue(
-      notifications.map((n) => ({ id: n.id, receiver: n.receiver, payload: n, createdAt: n.createdAt })),
+      notifications.map((n) => {
+        const groupKey = `${n.receiver}|${n.route}`;
+        const notBefore = groups.get(groupKey);
+        return {
+          id: n.id,
+          receiver: n.receiver,
+          payload: n,
+          createdAt: n.createdAt,
+          ...(notBefore === undefined || n.urgency === 'page' ? {} : { groupKey, notBefore }),
+        };
+      }),
     );
     if (notifications.length > 0) onQueued();
     return alerts;

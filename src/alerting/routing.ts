@@ -37,9 +37,9 @@ function matches(model: Model, route: Route, alert: Alert): boolean {
   if (match.objectType === 'service' && problem.service === null) return false;
   // A recovery matches the route its problem did: judge it by the state it recovered from.
   // A downtime note has no problem state: it goes wherever the objects' problems would.
-  const stateless = alert.kind === 'recovery' || alert.kind === 'downtime-start' || alert.kind === 'downtime-end';
-  if (match.states.length > 0 && !stateless && !match.states.includes(problem.state))
-    return false;
+  const stateless =
+    alert.kind === 'recovery' || alert.kind === 'downtime-start' || alert.kind === 'downtime-end';
+  if (match.states.length > 0 && !stateless && !match.states.includes(problem.state)) return false;
   if (match.tags.length > 0 && !problem.tags.some((tag) => match.tags.includes(tag))) return false;
   if (match.hostGroups.length > 0) {
     const groups = model.hosts.get(problem.host)?.groups ?? [];
@@ -57,10 +57,18 @@ function matches(model: Model, route: Route, alert: Alert): boolean {
 }
 
 function deliveriesOf(route: Route): Delivery[] {
+  const group =
+    route.groupWaitMs > 0 ? { waitMs: route.groupWaitMs, intervalMs: route.groupIntervalMs } : undefined;
+  const grouped = (receiver: string, urgency: 'chat' | 'email'): Delivery => ({
+    receiver,
+    urgency,
+    route: route.name,
+    ...(group ? { group } : {}),
+  });
   return [
     ...route.page.map((receiver) => ({ receiver, urgency: 'page' as const, route: route.name })),
-    ...route.chat.map((receiver) => ({ receiver, urgency: 'chat' as const, route: route.name })),
-    ...route.email.map((receiver) => ({ receiver, urgency: 'email' as const, route: route.name })),
+    ...route.chat.map((receiver) => grouped(receiver, 'chat')),
+    ...route.email.map((receiver) => grouped(receiver, 'email')),
   ];
 }
 

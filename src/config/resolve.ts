@@ -40,6 +40,8 @@ export const DEFAULTS = {
   resultRetentionMs: 2 * 86_400_000,
   downsampledRetentionMs: 400 * 86_400_000,
   historyRetentionMs: 400 * 86_400_000,
+  groupWaitMs: 5_000,
+  groupIntervalMs: 60_000,
 } as const;
 
 /** The fields inheritance works on: what a template, a host and a service share. */
@@ -401,6 +403,8 @@ export function resolveModel(
       resolved: raw.resolved ?? true,
       continue: raw.continue ?? false,
       ...(raw.escalate ? { escalate: raw.escalate } : {}),
+      groupWaitMs: durationOr(raw.group_wait, DEFAULTS.groupWaitMs),
+      groupIntervalMs: durationOr(raw.group_interval, DEFAULTS.groupIntervalMs),
       source: place,
     });
     if (raw.escalate && !rawPolicies.has(raw.escalate)) {

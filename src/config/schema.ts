@@ -137,6 +137,8 @@ export const routeSchema = z.strictObject({
   resolved: z.boolean().optional(),
   continue: z.boolean().optional(),
   escalate: name.optional(),
+  group_wait: duration.optional(),
+  group_interval: duration.optional(),
 });
 
 export const contactSchema = z.strictObject({

@@ -189,6 +189,10 @@ export interface Route {
   continue: boolean;
   /** Escalation policy that pages people until someone acknowledges. */
   escalate?: string;
+  /** Chat and email notifications of this route wait this long to be sent together (0: at once). */
+  groupWaitMs: number;
+  /** After a grouped message, the next one for the same receiver waits at least this long. */
+  groupIntervalMs: number;
   source: SourcePlace;
 }
 

@@ -222,12 +222,26 @@ function acknowledgementsAndDowntime(dialect: Dialect): Migration {
   };
 }
 
+/** Grouping: notifications of one route and receiver waiting to be sent as one message. */
+const outboxGroups: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .alterTable('outbox')
+      .addColumn('group_key', 'text', (col) => col.notNull().defaultTo(''))
+      .execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.alterTable('outbox').dropColumn('group_key').execute();
+  },
+};
+
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial_schema': initialSchema(dialect),
     '0002_outbox': outbox(dialect),
     '0003_acknowledgements_and_downtime': acknowledgementsAndDowntime(dialect),
     '0004_escalations': escalations,
+    '0005_outbox_groups': outboxGroups,
   };
 }
 

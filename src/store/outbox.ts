@@ -18,6 +18,8 @@ export interface OutboxEntry {
   lastError: string;
   createdAt: number;
   deliveredAt: number | null;
+  /** Entries with the same key (receiver and route) are sent together; '' for none. */
+  groupKey: string;
 }
 
 export interface NewOutboxEntry {
@@ -25,6 +27,9 @@ export interface NewOutboxEntry {
   receiver: string;
   payload: unknown;
   createdAt: number;
+  groupKey?: string;
+  /** Not to be sent before this time (a grouping window); default: at once. */
+  notBefore?: number;
 }
 
 export interface OutboxQuery {
@@ -51,10 +56,11 @@ export class Outbox {
           payload: JSON.stringify(entry.payload),
           status: 'pending',
           attempts: 0,
-          next_attempt_at: Math.round(entry.createdAt),
+          next_attempt_at: Math.round(entry.notBefore ?? entry.createdAt),
           last_error: '',
           created_at: Math.round(entry.createdAt),
           delivered_at: null,
+          group_key: entry.groupKey ?? '',
         }));
         await tx
           .insertInto('outbox')
@@ -125,6 +131,17 @@ export class Outbox {
     return rows.map(entryFromRow);
   }
 
+  /** When a group last had a message delivered, for spacing the next one. */
+  async lastDelivered(groupKey: string): Promise<number | undefined> {
+    const row = await this.db
+      .selectFrom('outbox')
+      .select((eb) => eb.fn.max('delivered_at').as('last'))
+      .where('group_key', '=', groupKey)
+      .where('status', '=', 'delivered')
+      .executeTakeFirst();
+    return row?.last === null || row?.last === undefined ? undefined : Number(row.last);
+  }
+
   /** Deletes delivered entries created before `before`; failed ones stay until retried. */
   async prune(before: number): Promise<number> {
     const result = await this.db
@@ -147,6 +164,7 @@ function entryFromRow(row: {
   last_error: string;
   created_at: number;
   delivered_at: number | null;
+  group_key: string;
 }): OutboxEntry {
   return {
     seq: Number(row.seq),
@@ -159,5 +177,6 @@ function entryFromRow(row: {
     lastError: row.last_error,
     createdAt: Number(row.created_at),
     deliveredAt: row.delivered_at === null ? null : Number(row.delivered_at),
+    groupKey: row.group_key,
   };
 }

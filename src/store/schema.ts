@@ -78,6 +78,7 @@ export interface OutboxTable {
   last_error: string;
   created_at: number;
   delivered_at: number | null;
+  group_key: Generated<string>;
 }
 
 export interface EscalationsTable {

@@ -32,6 +32,8 @@ function route(
     email: [],
     resolved: true,
     continue: false,
+    groupWaitMs: 0,
+    groupIntervalMs: 0,
     source: { file: 'test', line: 0 },
     ...fields,
     match: { tags: [], affectsTags: [], hostGroups: [], states: [], objectType: 'any', ...fields.match },

@@ -20,7 +20,11 @@ export function isInForce(ack: Acknowledgement, at: number): boolean {
  * Why a hard state change ends the acknowledgement, or undefined when it holds on.
  * `stateName` is the new state's name, for the record.
  */
-export function endedByStateChange(ack: Acknowledgement, state: number, stateName: string): string | undefined {
+export function endedByStateChange(
+  ack: Acknowledgement,
+  state: number,
+  stateName: string,
+): string | undefined {
   if (state === 0) return 'recovered';
   if (!ack.sticky && state !== ack.state) return `state changed to ${stateName}`;
   return undefined;
@@ -42,7 +46,8 @@ export class AcknowledgementBook {
   acknowledgementOf(objectId: string, at: number): Acknowledgement | undefined {
     const list = this.byObject.get(objectId) ?? [];
     let found: Acknowledgement | undefined;
-    for (const ack of list) if (isInForce(ack, at) && (!found || ack.createdAt >= found.createdAt)) found = ack;
+    for (const ack of list)
+      if (isInForce(ack, at) && (!found || ack.createdAt >= found.createdAt)) found = ack;
     return found;
   }
 

@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
-import { isValidTimeZone } from '../model/zoned-time.ts';
 import type { Model } from '../model/types.ts';
+import { isValidTimeZone } from '../model/zoned-time.ts';
 import type { DowntimeRecord, DowntimeTargetKind } from '../store/suppressions.ts';
 
 // Which objects are in downtime at a given time. Pure: every function takes the time it is
@@ -95,7 +95,12 @@ export function recurrenceToCron(text: string): string | { error: string } {
         return { error: `"${text}": write "weekly DAY[,DAY...] HH:MM", e.g. "weekly sun 02:00"` };
       return `${minutes} ${hours} * * ${list.join(',')}`;
     }
-    if (days.length === 1 && /^\d{1,2}$/.test(days[0] as string) && Number(days[0]) >= 1 && Number(days[0]) <= 31)
+    if (
+      days.length === 1 &&
+      /^\d{1,2}$/.test(days[0] as string) &&
+      Number(days[0]) >= 1 &&
+      Number(days[0]) <= 31
+    )
       return `${minutes} ${hours} ${Number(days[0])} * *`;
     if (days.length === 1 && days[0] === 'last') return `${minutes} ${hours} L * *`;
     if (days.length === 2) {
@@ -135,14 +140,18 @@ export function recurrenceSchedule(text: string, timeZone: string): Cron | strin
 }
 
 /** What is wrong with a new window, or undefined when it can be stored. */
-export function invalidWindow(window: Omit<DowntimeWindow, 'id' | 'triggeredAt' | 'cancelledAt'>): string | undefined {
+export function invalidWindow(
+  window: Omit<DowntimeWindow, 'id' | 'triggeredAt' | 'cancelledAt'>,
+): string | undefined {
   if (!Number.isFinite(window.startAt)) return 'the window has no valid start';
   if (window.recurrence !== null) {
     if (window.type === 'flexible') return 'a recurring window cannot be flexible';
-    if (!window.durationMs || window.durationMs <= 0) return 'a recurring window needs a length (e.g. --for 2h)';
+    if (!window.durationMs || window.durationMs <= 0)
+      return 'a recurring window needs a length (e.g. --for 2h)';
     const schedule = recurrenceSchedule(window.recurrence, window.timeZone);
     if (typeof schedule === 'string') return schedule;
-    if (window.endAt !== null && window.endAt <= window.startAt) return 'the recurrence ends before it starts';
+    if (window.endAt !== null && window.endAt <= window.startAt)
+      return 'the recurrence ends before it starts';
     return undefined;
   }
   if (window.endAt === null || !(window.endAt > window.startAt)) return 'the window must end after it starts';

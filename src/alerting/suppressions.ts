@@ -1,6 +1,12 @@
 import type { Logger } from 'pino';
 import { formatDuration } from '../config/duration.ts';
-import { HOST_STATE_NAMES, type Model, type ObjectState, SERVICE_STATE_NAMES, type StateEvent } from '../model/types.ts';
+import {
+  HOST_STATE_NAMES,
+  type Model,
+  type ObjectState,
+  SERVICE_STATE_NAMES,
+  type StateEvent,
+} from '../model/types.ts';
 import type { Store } from '../store/store.ts';
 import type { AcknowledgementRecord } from '../store/suppressions.ts';
 import { type Acknowledgement, AcknowledgementBook, endedByStateChange } from './acknowledgement.ts';
@@ -52,6 +58,7 @@ export class Suppressions implements SuppressionView {
   /** Windows in force at the last look, with their interval. */
   private inForce = new Map<number, { window: DowntimeWindow; interval: DowntimeInterval }>();
   private started = false;
+  private stopped = false;
   private refreshTimer: NodeJS.Timeout | undefined;
   private wakeTimer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
@@ -93,21 +100,30 @@ export class Suppressions implements SuppressionView {
     this.refreshTimer.unref();
   }
 
-  stop(): void {
+  /** Stops reading the store; waits for a read under way. */
+  async stop(): Promise<void> {
     clearInterval(this.refreshTimer);
     clearTimeout(this.wakeTimer);
+    this.stopped = true;
+    await this.refreshing;
   }
 
-  /** Reads acknowledgements and windows from the store and announces what changed. */
+  /**
+   * Reads acknowledgements and windows from the store and announces what changed. A call
+   * while a read is under way reads again after it, so a write made before the call is seen.
+   */
   refresh(): Promise<void> {
-    this.refreshing ??= this.load()
+    if (this.stopped) return Promise.resolve();
+    const run: Promise<void> = (this.refreshing ?? Promise.resolve())
+      .then(() => (this.stopped ? undefined : this.load()))
       .catch((error: unknown) =>
         this.options.log.error({ err: error }, 'cannot read acknowledgements and downtime; will try again'),
       )
       .finally(() => {
-        this.refreshing = undefined;
+        if (this.refreshing === run) this.refreshing = undefined;
       });
-    return this.refreshing;
+    this.refreshing = run;
+    return run;
   }
 
   private async load(): Promise<void> {
@@ -159,7 +175,7 @@ export class Suppressions implements SuppressionView {
     if (ended) alerts.push(...this.stillFailingAfterDowntime(now));
     this.started = true;
     if (alerts.length > 0) this.options.emit(alerts);
-    this.scheduleWake(now);
+    if (!this.stopped) this.scheduleWake(now);
   }
 
   /** Problems held back by downtime that are still failing now that it is over: they are news now. */
@@ -205,12 +221,17 @@ export class Suppressions implements SuppressionView {
       const reason = endedByStateChange(ack, event.state, this.stateName(event.objectId, event.state));
       if (reason === undefined) continue;
       this.book = new AcknowledgementBook(
-        this.book.acknowledgements.map((a) => (a.id === ack.id ? { ...a, removedAt: event.at, removedReason: reason } : a)),
+        this.book.acknowledgements.map((a) =>
+          a.id === ack.id ? { ...a, removedAt: event.at, removedReason: reason } : a,
+        ),
       );
       this.options.store.acknowledgements
         .end(ack.id, event.at, reason)
         .catch((error: unknown) =>
-          this.options.log.error({ err: error, acknowledgement: ack.id }, 'cannot record the end of an acknowledgement'),
+          this.options.log.error(
+            { err: error, acknowledgement: ack.id },
+            'cannot record the end of an acknowledgement',
+          ),
         );
     }
   }
@@ -219,14 +240,19 @@ export class Suppressions implements SuppressionView {
     const ids = new Set(windows.map((w) => w.id));
     this.calendar = new DowntimeCalendar(
       this.model,
-      this.calendar.windows.map((w) => (ids.has(w.id) && w.triggeredAt === null ? { ...w, triggeredAt: at } : w)),
+      this.calendar.windows.map((w) =>
+        ids.has(w.id) && w.triggeredAt === null ? { ...w, triggeredAt: at } : w,
+      ),
     );
     for (const window of windows) {
       this.options.log.info({ downtime: window.id, at }, `flexible downtime ${window.id} started`);
       this.options.store.downtimes
         .trigger(window.id, at)
         .catch((error: unknown) =>
-          this.options.log.error({ err: error, downtime: window.id }, 'cannot record a flexible downtime start'),
+          this.options.log.error(
+            { err: error, downtime: window.id },
+            'cannot record a flexible downtime start',
+          ),
         );
     }
     // Announce the start now rather than at the next refresh.
@@ -300,10 +326,7 @@ export function downtimeNote(
   for (const tag of host?.tags ?? []) tags.add(tag);
   const label = describeTarget(target);
   const scope = target.kind === 'host' || target.kind === 'service' ? '' : ` (${objects.length} objects)`;
-  const length =
-    kind === 'downtime-start'
-      ? ` for ${formatDuration(interval.end - interval.start)}`
-      : '';
+  const length = kind === 'downtime-start' ? ` for ${formatDuration(interval.end - interval.start)}` : '';
   const comment = window.comment ? `: ${window.comment}` : '';
   return {
     kind,

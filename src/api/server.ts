@@ -1,7 +1,9 @@
 import Fastify from 'fastify';
+import { withBadges } from '../alerting/badges.ts';
 import type { Daemon } from '../cli/daemon.ts';
 import { describeState } from '../model/problems.ts';
 import { problemGroups } from '../topology/problem-groups.ts';
+import { registerSuppressionRoutes } from './suppression-routes.ts';
 
 export interface RunningApi {
   address: string;
@@ -14,7 +16,24 @@ export interface RunningApi {
  */
 export async function startApi(daemon: Daemon, listen: string): Promise<RunningApi> {
   const { host, port } = parseListen(listen);
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 1024 * 1024,
+    // Unknown fields in a body are an error, not silently dropped: a typo must not go unnoticed.
+    ajv: { customOptions: { removeAdditional: false } },
+    schemaErrorFormatter: (errors, dataVar) =>
+      new Error(
+        errors
+          .map((e) => {
+            const extra = (e.params as { additionalProperty?: string }).additionalProperty;
+            const place = `${dataVar}${e.instancePath.replaceAll('/', '.')}`;
+            return extra
+              ? `${place} has an unknown field "${extra}"`
+              : `${place} ${e.message ?? 'is invalid'}`;
+          })
+          .join('; '),
+      ),
+  });
 
   app.get('/health', async () => ({ status: 'ok' }));
 
@@ -26,7 +45,8 @@ export async function startApi(daemon: Daemon, listen: string): Promise<RunningA
   // Hard problems grouped by root cause; what each cause explains is listed under it.
   app.get('/api/v1/problems', async () => {
     const model = daemon.engine.currentModel;
-    return { problems: problemGroups(model, daemon.engine.allStates()) };
+    const groups = problemGroups(model, daemon.engine.allStates());
+    return { problems: withBadges(groups, daemon.suppressions, Date.now()) };
   });
 
   app.get<{ Params: { '*': string } }>('/api/v1/objects/*', async (request, reply) => {
@@ -45,6 +65,8 @@ export async function startApi(daemon: Daemon, listen: string): Promise<RunningA
     if (!outcome.ok) reply.code(422);
     return outcome;
   });
+
+  registerSuppressionRoutes(app, daemon);
 
   await app.listen({ host, port });
   const bound = app.server.address();

@@ -179,7 +179,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     const summary = engine.applyModel(loaded.model);
     suppressions.setModel(loaded.model);
     tracker = new ProblemTracker(loaded.model, engine.allStates(), Date.now());
-    pipeline = buildAlertPipeline(loaded.model, store.outbox, Date.now, () => delivery.wake(), escalator);
+    pipeline = buildAlertPipeline(
+      loaded.model,
+      store.outbox,
+      Date.now,
+      () => delivery.wake(),
+      escalator,
+      suppressions,
+    );
     log.info(summary, 'configuration reloaded');
     return { ok: true, summary };
   };
@@ -194,12 +201,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     engine,
     store,
     log,
+    suppressions,
     reload: serialisedReload,
     apiAddress: undefined,
     async stop() {
       clearTimeout(firstMaintenance);
       clearInterval(clockTimer);
       clearInterval(maintenanceTimer);
+      await suppressions.stop();
       await api?.close();
       await engine.stop();
       await alerting;

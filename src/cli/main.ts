@@ -1,7 +1,9 @@
 import { Command, Option } from 'commander';
 import { defaultConfigPath } from '../config/load.ts';
+import { ackCommand } from './commands/ack.ts';
 import { checkConfigCommand } from './commands/check-config.ts';
 import { demoCommand } from './commands/demo.ts';
+import { downtimeAddCommand, downtimeCancelCommand, downtimeListCommand } from './commands/downtime.ts';
 import { historyCommand } from './commands/history.ts';
 import { impactCommand } from './commands/impact.ts';
 import { locateCommand } from './commands/locate.ts';
@@ -102,6 +104,49 @@ program
   .option('--next <count>', 'how many shifts after the current one to show', '1')
   .option('--json', 'print JSON instead of a table')
   .action(oncallCommand);
+
+program
+  .command('ack')
+  .description('acknowledge a problem: stops repeats and escalation, tells the same receivers')
+  .argument('<object>', 'HOST or HOST/SERVICE')
+  .addOption(configOption())
+  .option('-m, --message <comment>', 'why, or what is being done')
+  .option('--sticky', 'hold until the object is OK again, even if its problem state changes')
+  .option('--expire <duration>', 'end the acknowledgement after this long (e.g. 2h)')
+  .option('--author <name>', 'who acknowledges (default: $USER)')
+  .option('--remove', 'remove the acknowledgement of OBJECT instead')
+  .action(ackCommand);
+
+const downtime = program.command('downtime').description('schedule, list and cancel downtime windows');
+downtime
+  .command('add')
+  .description('schedule downtime: notifications for the target are held back while it is in force')
+  .argument('<target>', 'HOST, HOST/SERVICE, hostgroup:NAME or tag:NAME')
+  .addOption(configOption())
+  .option('--for <duration>', 'length of the window (from --from or now), or of each occurrence with --every')
+  .option('--from <time>', 'start: 2026-03-16T09:00 (your zone, or --time-zone) or with Z / an offset')
+  .option('--until <time>', 'end (with --every: when the recurrence stops)')
+  .option('--flexible <duration>', 'start when the target first fails inside the window, last this long')
+  .option('--every <rule>', 'recur: a cron expression, "weekly sun 02:00" or "monthly first sunday 02:00"')
+  .option('--time-zone <zone>', 'zone for times without an offset and for --every (default: yours)')
+  .option('--services', "also put the hosts' services themselves in downtime (they are silenced anyway)")
+  .option('--children', 'also cover hosts whose parents lead to the target hosts')
+  .option('-m, --message <comment>', 'why')
+  .option('--author <name>', 'who schedules it (default: $USER)')
+  .action(downtimeAddCommand);
+downtime
+  .command('list')
+  .description('downtime in force and scheduled')
+  .addOption(configOption())
+  .option('--all', 'also past and cancelled windows')
+  .option('--json', 'print JSON instead of a table')
+  .action(downtimeListCommand);
+downtime
+  .command('cancel')
+  .description('end a downtime window now (it stays on record)')
+  .argument('<id>', 'the id shown by vigil downtime list')
+  .addOption(configOption())
+  .action(downtimeCancelCommand);
 
 const topology = program.command('topology').description('derive and inspect the network topology');
 topology

@@ -7,7 +7,13 @@ import { analyse, emptyStates, Verdict } from './root-cause.ts';
 
 export interface ProblemGroup {
   /** The root cause, or a problem whose verdict waits for an upstream re-check (`held`). */
-  cause: StateRow & { held: boolean };
+  cause: StateRow & {
+    held: boolean;
+    /** Set by alerting's views (status, API) when someone acknowledged the problem. */
+    acknowledged?: { author: string; comment: string; sticky: boolean; expiresAt: string | null };
+    /** Set by alerting's views when a downtime window holds its notifications back. */
+    downtime?: { id: number; until: string; comment: string };
+  };
   /** Hard problems explained by this cause (unreachable hosts, services of a down host, ...). */
   affected: StateRow[];
   /** Objects still working but without redundancy because of this cause. */

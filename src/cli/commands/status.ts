@@ -1,3 +1,6 @@
+import { AcknowledgementBook } from '../../alerting/acknowledgement.ts';
+import { withBadges } from '../../alerting/badges.ts';
+import { DowntimeCalendar } from '../../alerting/downtime.ts';
 import { describeState, type StateRow } from '../../model/problems.ts';
 import { openStore } from '../../store/index.ts';
 import { problemGroups } from '../../topology/problem-groups.ts';
@@ -31,7 +34,16 @@ export async function statusCommand(options: {
       return;
     }
     // Problems grouped by root cause: the cause first, what it explains indented beneath.
-    const groups = problemGroups(model, states);
+    const book = new AcknowledgementBook(await store.acknowledgements.current());
+    const calendar = new DowntimeCalendar(model, await store.downtimes.current());
+    const groups = withBadges(
+      problemGroups(model, states),
+      {
+        acknowledgementOf: (id, at) => book.acknowledgementOf(id, at),
+        downtimesOf: (id, at) => calendar.windowsFor(id, at),
+      },
+      Date.now(),
+    );
     if (options.json) {
       process.stdout.write(`${JSON.stringify(groups, null, 2)}\n`);
       return;
@@ -51,7 +63,11 @@ export async function statusCommand(options: {
         : counts.length > 0
           ? ` (${counts.join(', ')})`
           : '';
-      rows.push(cells(group.cause, note));
+      const badges = [
+        group.cause.acknowledged ? ` [acked by ${group.cause.acknowledged.author}]` : '',
+        group.cause.downtime ? ` [downtime until ${group.cause.downtime.until}]` : '',
+      ].join('');
+      rows.push(cells(group.cause, note + badges));
       for (const affected of group.affected) rows.push(cells(affected, '', '  '));
     }
     process.stdout.write(`${renderTable(HEADERS, rows)}\n`);

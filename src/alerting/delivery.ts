@@ -32,6 +32,9 @@ export interface DeliveryMetrics {
  * marking sent means one resend on start — and every send carries the notification id as
  * its idempotency key so receivers that support it drop the repeat.
  */
+/** After a send's timeout, how long a channel gets to give up before the worker stops waiting. */
+const SEND_ABORT_GRACE_MS = 2_000;
+
 export class DeliveryWorker {
   private readonly clock: () => number;
   private readonly busyReceivers = new Set<string>();
@@ -107,11 +110,19 @@ export class DeliveryWorker {
         nextDueAt = Math.min(nextDueAt ?? Number.POSITIVE_INFINITY, work.nextDueAt);
       if (work.due.length === 0) continue;
       this.busyReceivers.add(receiver);
-      const run = this.drainReceiver(receiver, list, work.due).finally(() => {
-        this.busyReceivers.delete(receiver);
-        this.inFlight.delete(run);
-        if (!this.stopped) this.wake();
-      });
+      const run = this.drainReceiver(receiver, list, work.due)
+        .catch((error: unknown) => {
+          // A store error while recording a send: the entries stay pending and are tried again.
+          this.options.log.error(
+            { err: error, receiver },
+            'notification queue update failed; will try again',
+          );
+        })
+        .finally(() => {
+          this.busyReceivers.delete(receiver);
+          this.inFlight.delete(run);
+          if (!this.stopped) this.wake();
+        });
       this.inFlight.add(run);
     }
     return nextDueAt;
@@ -152,7 +163,21 @@ export class DeliveryWorker {
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
       const notification = digestOf(batch.map((member) => member.payload as Notification));
-      await channel.send(notification, receiver.settings, { signal: controller.signal, timeoutMs });
+      // A channel that ignores its abort must not hold the receiver forever.
+      await Promise.race([
+        channel.send(notification, receiver.settings, { signal: controller.signal, timeoutMs }),
+        new Promise<never>((_, reject) => {
+          controller.signal.addEventListener(
+            'abort',
+            () =>
+              setTimeout(
+                () => reject(new Error('channel did not stop at its timeout')),
+                SEND_ABORT_GRACE_MS,
+              ).unref(),
+            { once: true },
+          );
+        }),
+      ]);
       const at = this.clock();
       for (const member of batch) await outbox.markDelivered(member.id, at);
       this.metrics.delivered += batch.length;

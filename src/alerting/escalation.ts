@@ -95,6 +95,7 @@ export class Escalator {
     const model = this.options.model();
     const due = await this.options.store.due(now);
     const alerts: Alert[] = [];
+    const advances: (() => Promise<void>)[] = [];
     for (const record of due) {
       const policy = model.escalationPolicies.get(record.policy);
       if (!policy || this.options.isAcknowledged(record.objectId, now)) {
@@ -116,9 +117,14 @@ export class Escalator {
         escalations: [],
       });
       const notified = [...new Set([...record.notified, ...receivers])];
-      await this.options.store.advance(record.key, next.step + 1, next.cycle, now + step.waitMs, notified);
+      advances.push(() =>
+        this.options.store.advance(record.key, next.step + 1, next.cycle, now + step.waitMs, notified),
+      );
     }
+    // Pages are queued before the steps are recorded as done: a crash in between repeats a
+    // step (its notification ids are the same, so the outbox keeps one) instead of losing it.
     if (alerts.length > 0) await this.options.emit(alerts);
+    for (const advance of advances) await advance();
   }
 }
 

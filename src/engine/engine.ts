@@ -363,15 +363,21 @@ export class Engine {
       // Its state is explained by the failed dependency; keep the schedule, skip the run.
       checkable.slot.dueAt = nextRunAfter(plannedAt, checkable.spec.intervalMs, this.clock());
       this.heap.push(checkable.slot);
+      this.arm();
       return;
     }
     checkable.running = true;
     this.runningCount += 1;
     const startedAt = this.clock();
     this.latency.record(startedAt - plannedAt);
-    this.runWithTimeout(checkable).then((outcome) =>
-      this.finishCheck(checkable, plannedAt, startedAt, outcome),
-    );
+    this.runWithTimeout(checkable)
+      .then((outcome) => this.finishCheck(checkable, plannedAt, startedAt, outcome))
+      .catch((error: unknown) =>
+        this.options.log.error(
+          { err: error, objectId: checkable.objectId },
+          'recording a check result failed',
+        ),
+      );
   }
 
   private runWithTimeout(checkable: Checkable): Promise<CheckOutcome> {
@@ -480,11 +486,6 @@ export class Engine {
         );
     this.states.set(objectId, applied.state);
     this.writer.add(result, applied.state, applied.events);
-    const waiting = this.afterCheck.get(objectId);
-    if (waiting) {
-      this.afterCheck.delete(objectId);
-      for (const notify of waiting) notify(applied.state);
-    }
 
     if (this.stopped) return;
     if (outcome.exitCode !== 0) this.confirmUpstream(checkable, now);
@@ -502,6 +503,18 @@ export class Engine {
     checkable.slot.dueAt = dueAt;
     this.heap.push(checkable.slot);
     this.arm();
+    // After rescheduling: a failing listener must not leave the check unscheduled.
+    const waiting = this.afterCheck.get(objectId);
+    if (waiting) {
+      this.afterCheck.delete(objectId);
+      for (const notify of waiting) {
+        try {
+          notify(applied.state);
+        } catch (error) {
+          this.options.log.error({ err: error, objectId }, 'a re-check listener failed');
+        }
+      }
+    }
   }
 
   /** Whether a `disable_checks` dependency of this object is unmet by hard failures. */

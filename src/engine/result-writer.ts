@@ -22,6 +22,7 @@ export class ResultWriter {
   private inFlight: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private retryDelayMs = 0;
+  private stopped = false;
   private lastFailureAt = 0;
   readonly metrics = {
     batchesWritten: 0,
@@ -57,6 +58,7 @@ export class ResultWriter {
 
   /** Writes everything buffered; resolves when it is committed or the store keeps failing for `waitMs`. */
   async stop(waitMs = 10_000): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const deadline = Date.now() + waitMs;
@@ -83,6 +85,7 @@ export class ResultWriter {
   }
 
   private schedule(delayMs: number): void {
+    if (this.stopped) return;
     this.timer = setTimeout(async () => {
       this.timer = undefined;
       await this.flush();
@@ -113,12 +116,20 @@ export class ResultWriter {
         this.metrics.lastWriteMs = performance.now() - started;
         if (this.retryDelayMs > 0) this.log.info('store writes succeed again');
         this.retryDelayMs = 0;
-        if (batch.events.length > 0) this.options.onCommitted?.(batch.events);
       } catch (error) {
         this.requeue(batch, dropped, error);
+        return;
       } finally {
         this.inFlight = undefined;
         this.metrics.buffered = this.results.length;
+      }
+      // Outside the write's try: a failing listener must not make a written batch look unwritten.
+      if (batch.events.length > 0) {
+        try {
+          this.options.onCommitted?.(batch.events);
+        } catch (error) {
+          this.log.error({ err: error }, 'handling committed state changes failed');
+        }
       }
     })();
     await this.inFlight;

@@ -201,20 +201,21 @@ export const macrosSchema = z.record(
   z.coerce.string(),
 );
 
+// A section written with nothing under it (`hosts:`) is the same as no section.
 export const fileSchema = z.strictObject({
-  settings: settingsSchema.optional(),
-  macros: macrosSchema.optional(),
-  templates: z.record(name, templateSchema).optional(),
-  host_groups: z.record(name, hostGroupSchema).optional(),
-  hosts: z.array(hostSchema).optional(),
-  services: z.array(serviceSchema).optional(),
-  dependencies: z.array(dependencySchema).optional(),
-  channels: z.record(name, receiverSchema).optional(),
-  routes: z.array(routeSchema).optional(),
-  time_periods: z.record(name, timePeriodSchema).optional(),
-  schedules: z.record(name, scheduleSchema).optional(),
-  contacts: z.record(name, contactSchema).optional(),
-  contact_groups: z.record(name, z.array(name).min(1, 'a contact group needs members')).optional(),
-  escalation_policies: z.record(name, escalationPolicySchema).optional(),
+  settings: settingsSchema.nullish(),
+  macros: macrosSchema.nullish(),
+  templates: z.record(name, templateSchema).nullish(),
+  host_groups: z.record(name, hostGroupSchema).nullish(),
+  hosts: z.array(hostSchema).nullish(),
+  services: z.array(serviceSchema).nullish(),
+  dependencies: z.array(dependencySchema).nullish(),
+  channels: z.record(name, receiverSchema).nullish(),
+  routes: z.array(routeSchema).nullish(),
+  time_periods: z.record(name, timePeriodSchema).nullish(),
+  schedules: z.record(name, scheduleSchema).nullish(),
+  contacts: z.record(name, contactSchema).nullish(),
+  contact_groups: z.record(name, z.array(name).min(1, 'a contact group needs members')).nullish(),
+  escalation_policies: z.record(name, escalationPolicySchema).nullish(),
 });
 export type RawFile = z.infer<typeof fileSchema>;

@@ -178,6 +178,29 @@ export class ProblemTracker {
     return [this.event('opened', index, Math.max(current.lastCheck, 0))];
   }
 
+  /**
+   * Takes over what a tracker for the previous configuration had announced (a reload):
+   * its open problems stay open here, so they get their `resolved`; what is announceable
+   * under the new configuration and was not announced (a dependency removed) opens now;
+   * what was open and is no problem any more resolves.
+   */
+  adopt(previous: ProblemTracker): ProblemEvent[] {
+    const wasOpen = new Set(previous.openProblems());
+    const events: ProblemEvent[] = [];
+    for (const index of [...this.open]) {
+      if (!wasOpen.has(this.graph.ids[index] as string)) {
+        events.push(this.event('opened', index, this.states.now));
+      }
+    }
+    for (const id of wasOpen) {
+      const index = this.graph.index.get(id);
+      if (index === undefined || this.open.has(index)) continue;
+      if (this.isProblem(index)) this.open.add(index);
+      else events.push(this.event('resolved', index, this.states.now));
+    }
+    return events;
+  }
+
   /** Root causes with an open problem now, for status views. */
   openProblems(): string[] {
     return [...this.open].map((i) => this.graph.ids[i] as string);

@@ -218,3 +218,18 @@ dependencies:
   const stillFailing = { ...restoredState('db/mysql', CRITICAL), lastCheck: outside + 1 };
   assert.deepEqual(summary(tracker.confirm('db/mysql', stillFailing)), ['opened db/mysql []']);
 });
+
+test('a reload keeps announced problems open and announces what the new configuration exposes', () => {
+  const before = modelFromYaml(RACK);
+  const tracker = new ProblemTracker(before, []);
+  tracker.apply([hard('db/mysql', CRITICAL), hard('web-2/http', CRITICAL)]);
+  // web-2/http is explained by db/mysql; the reload removes that dependency.
+  const after = modelFromYaml(
+    RACK.replace('  - { objects: [web-1/http, web-2/http], on: [db/mysql] }\n', ''),
+  );
+  const states = ['db/mysql', 'web-2/http'].map((id) => restoredState(id, CRITICAL));
+  const reloaded = new ProblemTracker(after, states);
+  assert.deepEqual(summary(reloaded.adopt(tracker)), ['opened web-2/http []']);
+  assert.deepEqual(reloaded.openProblems().sort(), ['db/mysql', 'web-2/http']);
+  assert.deepEqual(summary(reloaded.apply([hard('db/mysql', 0)])), ['resolved db/mysql []']);
+});

@@ -1,5 +1,5 @@
 import pino, { type Logger } from 'pino';
-import { alertFromProblem } from '../alerting/alert.ts';
+import { type Alert, alertFromProblem } from '../alerting/alert.ts';
 import { channelKinds } from '../alerting/channels/index.ts';
 import { DeliveryWorker } from '../alerting/delivery.ts';
 import { Escalator } from '../alerting/escalation.ts';
@@ -67,12 +67,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     clock: Date.now,
     log,
     stateOf: (objectId) => engine.stateOf(objectId),
-    emit: (alerts) => {
-      const stage = pipeline;
-      alerting = alerting
-        .then(() => stage(alerts))
-        .catch((error: unknown) => log.error({ err: error, alerts: alerts.length }, 'alert pipeline failed'));
-    },
+    emit: (alerts) => runAlerts(alerts),
   });
   const escalator = new Escalator({
     store: store.escalations,
@@ -123,10 +118,27 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     const alerts = problems.map((problem) =>
       alertFromProblem(model, problem, engine.stateOf(problem.objectId)),
     );
-    const stage = pipeline;
-    alerting = alerting
-      .then(() => stage(alerts))
-      .catch((error: unknown) => log.error({ err: error, alerts: alerts.length }, 'alert pipeline failed'));
+    runAlerts(alerts);
+  }
+  /**
+   * Alerts pass the pipeline one batch at a time, in order. A batch that fails (the store
+   * is busy or unreachable) is retried with backoff until its notifications are queued:
+   * alerts wait, they are not dropped.
+   */
+  function runAlerts(alerts: Alert[]): void {
+    alerting = alerting.then(async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await pipeline(alerts);
+          return;
+        } catch (error) {
+          if (attempt === 1 || attempt % 10 === 0) {
+            log.error({ err: error, alerts: alerts.length, attempt }, 'alert pipeline failed; retrying');
+          }
+          await new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** attempt, 30_000)));
+        }
+      }
+    });
   }
   engine.start();
   delivery.start();
@@ -176,10 +188,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       log.error({ errors }, 'reload refused: the new configuration is invalid; the running one stays');
       return { ok: false, errors };
     }
-    const summary = engine.applyModel(loaded.model);
-    suppressions.setModel(loaded.model);
-    tracker = new ProblemTracker(loaded.model, engine.allStates(), Date.now());
-    pipeline = buildAlertPipeline(
+    // Everything that can throw on the new model is built before the engine switches to it.
+    const nextTracker = new ProblemTracker(loaded.model, engine.allStates(), Date.now());
+    const nextPipeline = buildAlertPipeline(
       loaded.model,
       store.outbox,
       Date.now,
@@ -187,6 +198,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       escalator,
       suppressions,
     );
+    const summary = engine.applyModel(loaded.model);
+    suppressions.setModel(loaded.model);
+    pipeline = nextPipeline;
+    const previous = tracker;
+    tracker = nextTracker;
+    announce(tracker.adopt(previous));
     log.info(summary, 'configuration reloaded');
     return { ok: true, summary };
   };
@@ -225,7 +242,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 /** Runs until SIGINT/SIGTERM; SIGHUP reloads the configuration. */
 export function handleSignals(daemon: Daemon): void {
   process.on('SIGHUP', () => {
-    void daemon.reload();
+    daemon
+      .reload()
+      .catch((error: unknown) =>
+        daemon.log.error({ err: error }, 'reload failed; the running configuration stays'),
+      );
   });
   let stopping = false;
   const shutdown = (signal: string) => {

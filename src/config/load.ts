@@ -15,12 +15,6 @@ export interface ParsedFile {
 
 export type LoadResult = { ok: true; model: Model; files: string[] } | { ok: false; errors: ConfigError[] };
 
-export class ConfigInvalidError extends Error {
-  constructor(readonly errors: ConfigError[]) {
-    super(errors.map(formatConfigError).join('\n'));
-  }
-}
-
 /** The config path the CLI uses when none is given. */
 export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {
   return env.VIGIL_CONFIG || './vigil.yml';

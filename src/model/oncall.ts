@@ -364,16 +364,3 @@ export function upcoming(schedule: Schedule, from: number, count: number): Shift
   }
   return shifts;
 }
-
-/** A layer's rotation in words: "weekly, monday 09:00", "daily at 09:00", "every 3 days at 08:00". */
-export function describeRotation(layer: Layer): string {
-  const time = `${String(Math.floor(layer.handOffMinute / 60)).padStart(2, '0')}:${String(layer.handOffMinute % 60).padStart(2, '0')}`;
-  if (layer.shiftDays === 1) return `daily at ${time}`;
-  if (layer.shiftDays % 7 === 0) {
-    const weekday = WEEKDAYS[weekdayOf(layer.startDay)];
-    return layer.shiftDays === 7
-      ? `weekly, ${weekday} ${time}`
-      : `every ${layer.shiftDays / 7} weeks, ${weekday} ${time}`;
-  }
-  return `every ${layer.shiftDays} days at ${time}`;
-}

@@ -20,8 +20,6 @@ export const maskOf = (...states: number[]): StateMask =>
 
 /** Host DOWN or UNREACHABLE. */
 export const HOST_FAILING: StateMask = maskOf(2, 3);
-/** Service WARNING, CRITICAL or UNKNOWN. */
-export const SERVICE_FAILING: StateMask = maskOf(1, 2, 3);
 
 const CODE_OF: Record<FailingStateName, number> = {
   WARNING: 1,

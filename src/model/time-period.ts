@@ -323,11 +323,3 @@ export function nextTransition(period: TimePeriod, at: number): number | undefin
   }
   return undefined;
 }
-
-/** Describes a period in one line for CLI output and error messages. */
-export function describeTimePeriod(period: TimePeriod): string {
-  const included = period.include.map((r) => r.text).join('; ');
-  const excluded =
-    period.exclude.length > 0 ? `, except ${period.exclude.map((r) => r.text).join('; ')}` : '';
-  return `${included}${excluded} (${period.timeZone})`;
-}

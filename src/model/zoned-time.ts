@@ -108,11 +108,6 @@ function intlOffsetAt(timeZone: string, at: number): number {
   return fixed - seconds;
 }
 
-/** What the clock on the wall shows at `at`, on the local timeline. */
-export function wallClockAt(timeZone: string, at: number): number {
-  return at + offsetAt(timeZone, at);
-}
-
 /** Longest backward jump of a clock we allow for (real ones are 1 hour, Lord Howe 30 minutes). */
 const MAX_BACKWARD_JUMP_MS = 3 * HOUR_MS;
 

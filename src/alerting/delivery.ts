@@ -90,7 +90,7 @@ export class DeliveryWorker {
   private async scan(): Promise<number | undefined> {
     let entries: OutboxEntry[];
     try {
-      entries = await this.options.outbox.pending(2_000);
+      entries = await this.options.outbox.pendingPerReceiver(200);
     } catch (error) {
       this.options.log.error({ err: error }, 'cannot read the notification queue; will try again');
       return undefined;

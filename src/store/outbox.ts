@@ -1,6 +1,6 @@
 // The durable delivery queue ("outbox"), shared by both backends through kysely: what
 // goes in survives restarts and kill -9 until it is marked delivered or failed.
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { VigilDatabase } from './schema.ts';
 
 export type OutboxStatus = 'pending' | 'delivered' | 'failed';
@@ -83,6 +83,21 @@ export class Outbox {
     return rows.map(entryFromRow);
   }
 
+  /**
+   * The oldest pending entries of every receiver, at most `perReceiver` each: one receiver
+   * with a long backlog (a channel down for hours) cannot crowd the others out.
+   */
+  async pendingPerReceiver(perReceiver: number): Promise<OutboxEntry[]> {
+    const { rows } = await sql<OutboxRow>`
+      select * from (
+        select outbox.*, row_number() over (partition by receiver order by seq) as position
+        from outbox where status = 'pending'
+      ) heads
+      where position <= ${perReceiver}
+      order by seq`.execute(this.db);
+    return rows.map(entryFromRow);
+  }
+
   async markDelivered(id: string, at: number): Promise<void> {
     await this.db
       .updateTable('outbox')
@@ -153,7 +168,7 @@ export class Outbox {
   }
 }
 
-function entryFromRow(row: {
+interface OutboxRow {
   seq: number;
   id: string;
   receiver: string;
@@ -165,7 +180,9 @@ function entryFromRow(row: {
   created_at: number;
   delivered_at: number | null;
   group_key: string;
-}): OutboxEntry {
+}
+
+function entryFromRow(row: OutboxRow): OutboxEntry {
   return {
     seq: Number(row.seq),
     id: row.id,

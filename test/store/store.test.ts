@@ -453,3 +453,26 @@ for (const backend of [sqlite, postgres]) {
     });
   });
 }
+
+for (const backend of [sqlite, postgres]) {
+  describe(`${backend.name} outbox heads per receiver`, () => {
+    it('a receiver with a long backlog does not hide the others', async () => {
+      const store = await backend.open();
+      const backlog = Array.from({ length: 30 }, (_, i) => ({
+        id: `down-${i}`,
+        receiver: 'down',
+        payload: {},
+        createdAt: T0 + i,
+      }));
+      await store.outbox.enqueue([
+        ...backlog,
+        { id: 'up-1', receiver: 'up', payload: {}, createdAt: T0 + 100 },
+      ]);
+      const heads = await store.outbox.pendingPerReceiver(5);
+      assert.deepEqual(
+        heads.map((e) => e.id),
+        ['down-0', 'down-1', 'down-2', 'down-3', 'down-4', 'up-1'],
+      );
+    });
+  });
+}

@@ -20,8 +20,7 @@ import type {
   Settings,
   SourcePlace,
 } from '../model/types.ts';
-import { topologySpecOf } from '../topology/from-model.ts';
-import { compileTopology } from '../topology/graph.ts';
+import { compileModelTopology } from '../topology/from-model.ts';
 import { parseDuration } from './duration.ts';
 import type { ConfigError } from './errors.ts';
 import type { ParsedFile } from './load.ts';
@@ -492,7 +491,7 @@ export function resolveModel(
     contactGroups,
     escalationPolicies,
   };
-  const topology = compileTopology(topologySpecOf(model));
+  const topology = compileModelTopology(model);
   if (!topology.ok) {
     for (const error of topology.errors) {
       const source = hosts.get(error.objectId)?.source ??

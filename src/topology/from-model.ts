@@ -1,6 +1,12 @@
 import { failingMask, HOST_FAILING } from '../model/state-codes.ts';
 import type { Model } from '../model/types.ts';
-import type { RequirementSpec, TopologySpec } from './graph.ts';
+import {
+  type CompileResult,
+  compileTopology,
+  type RequirementSpec,
+  type TopologyGraph,
+  type TopologySpec,
+} from './graph.ts';
 
 /**
  * The requirements the model implies: hosts need their parents (K of N, Nagios's "any
@@ -46,4 +52,22 @@ export function topologySpecOf(model: Model): TopologySpec {
     });
   }
   return { objects, requirements };
+}
+
+const graphs = new WeakMap<Model, TopologyGraph>();
+
+/** Compiles a model's dependency graph (kept for the model, so it is built once per load). */
+export function compileModelTopology(model: Model): CompileResult {
+  const compiled = compileTopology(topologySpecOf(model));
+  if (compiled.ok) graphs.set(model, compiled.graph);
+  return compiled;
+}
+
+/** The dependency graph of a model; config loading has already refused loops. */
+export function graphOf(model: Model): TopologyGraph {
+  const cached = graphs.get(model);
+  if (cached) return cached;
+  const compiled = compileModelTopology(model);
+  if (!compiled.ok) throw new Error(compiled.errors.map((e) => e.message).join('; '));
+  return compiled.graph;
 }

@@ -1,8 +1,8 @@
 import { describeState, type StateRow } from '../model/problems.ts';
 import { hostTopologyCode } from '../model/state-codes.ts';
 import type { Model, ObjectState } from '../model/types.ts';
-import { topologySpecOf } from './from-model.ts';
-import { compileTopology, type TopologyGraph } from './graph.ts';
+import { graphOf } from './from-model.ts';
+import type { TopologyGraph } from './graph.ts';
 import { analyse, emptyStates, Verdict } from './root-cause.ts';
 
 export interface ProblemGroup {
@@ -18,18 +18,6 @@ export interface ProblemGroup {
   affected: StateRow[];
   /** Objects still working but without redundancy because of this cause. */
   degraded: string[];
-}
-
-const graphs = new WeakMap<Model, TopologyGraph>();
-
-/** The dependency graph of a model (built once per model); config loading has already refused loops. */
-export function graphOf(model: Model): TopologyGraph {
-  const cached = graphs.get(model);
-  if (cached) return cached;
-  const compiled = compileTopology(topologySpecOf(model));
-  if (!compiled.ok) throw new Error(compiled.errors.map((e) => e.message).join('; '));
-  graphs.set(model, compiled.graph);
-  return compiled.graph;
 }
 
 /**

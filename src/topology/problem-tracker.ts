@@ -1,8 +1,8 @@
 import { hostTopologyCode } from '../model/state-codes.ts';
 import { isInPeriod } from '../model/time-period.ts';
 import type { Model, ObjectState, StateEvent } from '../model/types.ts';
+import { graphOf } from './from-model.ts';
 import type { TopologyGraph } from './graph.ts';
-import { graphOf } from './problem-groups.ts';
 import {
   type Analysis,
   analyse,

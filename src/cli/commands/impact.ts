@@ -1,5 +1,5 @@
+import { graphOf } from '../../topology/from-model.ts';
 import { impactOf } from '../../topology/impact.ts';
-import { graphOf } from '../../topology/problem-groups.ts';
 import { CliError, loadModelOrFail } from '../fail.ts';
 
 /** What would fail, or lose redundancy, if these hosts or services failed: from the config alone. */

@@ -59,7 +59,7 @@ export function enqueueNotifications(
           receiver: n.receiver,
           payload: n,
           createdAt: n.createdAt,
-          ...(notBefore === undefined || n.urgency === 'page' ? {} : { groupKey, notBefore }),
+          ...(notBefore === undefined || !groupable(n) ? {} : { groupKey, notBefore }),
         };
       }),
     );
@@ -89,4 +89,12 @@ function textOf(alert: Alert): string {
   if (problem.degraded.length > 0)
     lines.push(`Losing redundancy: ${problem.degraded.slice(0, 20).join(', ')}`);
   return lines.join('\n');
+}
+
+/** Problems and recoveries wait for their group; pages, acknowledgements and downtime notes go at once. */
+function groupable(notification: Notification): boolean {
+  if (notification.urgency === 'page') return false;
+  return (
+    notification.kind === 'problem' || notification.kind === 'recovery' || notification.kind === 'flapping'
+  );
 }

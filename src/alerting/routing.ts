@@ -1,3 +1,4 @@
+import { isInPeriod } from '../model/time-period.ts';
 import type { Model, Route } from '../model/types.ts';
 import type { Alert, Delivery } from './alert.ts';
 import type { Stage } from './pipeline.ts';
@@ -41,6 +42,8 @@ function matches(model: Model, route: Route, alert: Alert): boolean {
     alert.kind === 'recovery' || alert.kind === 'downtime-start' || alert.kind === 'downtime-end';
   if (match.states.length > 0 && !stateless && !match.states.includes(problem.state)) return false;
   if (match.tags.length > 0 && !problem.tags.some((tag) => match.tags.includes(tag))) return false;
+  if (match.during && !isInPeriod(match.during, alert.at)) return false;
+  if (match.outside && isInPeriod(match.outside, alert.at)) return false;
   if (match.hostGroups.length > 0) {
     const groups = model.hosts.get(problem.host)?.groups ?? [];
     if (!groups.some((group) => match.hostGroups.includes(group))) return false;

@@ -376,6 +376,16 @@ export function resolveModel(
   }
   const routes: Route[] = [];
   for (const { value: raw, place } of rawRoutes) {
+    const periodMatch = (key: 'during' | 'outside', periodName: string | undefined) => {
+      if (periodName === undefined) return {};
+      const period = timePeriods.get(periodName);
+      if (!period)
+        fail(
+          place,
+          `route "${raw.name}" matches ${key} time period "${periodName}", which is not defined under time_periods`,
+        );
+      return period ? { [key]: period } : {};
+    };
     for (const receiverName of [...(raw.page ?? []), ...(raw.chat ?? []), ...(raw.email ?? [])]) {
       if (!rawReceivers.has(receiverName))
         fail(
@@ -395,6 +405,8 @@ export function resolveModel(
         hostGroups: raw.match?.host_groups ?? [],
         states: raw.match?.states ?? [],
         objectType: raw.match?.object_type ?? 'any',
+        ...periodMatch('during', raw.match?.during),
+        ...periodMatch('outside', raw.match?.outside),
       },
       page: raw.page ?? [],
       chat: raw.chat ?? [],

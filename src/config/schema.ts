@@ -129,6 +129,8 @@ export const routeSchema = z.strictObject({
       host_groups: z.array(name).optional(),
       states: z.array(stateName).min(1).optional(),
       object_type: z.enum(['any', 'host', 'service']).optional(),
+      during: name.optional(),
+      outside: name.optional(),
     })
     .optional(),
   page: z.array(name).optional(),

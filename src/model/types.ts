@@ -175,6 +175,10 @@ export interface RouteMatch {
   states: string[];
   /** Host problems only, or service problems only. */
   objectType: 'any' | 'host' | 'service';
+  /** Only when the problem happens inside this time period (business hours). */
+  during?: TimePeriod;
+  /** Only when it happens outside this time period (nights and weekends). */
+  outside?: TimePeriod;
 }
 
 export interface Route {

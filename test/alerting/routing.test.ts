@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type Alert, alertFromProblem } from '../../src/alerting/alert.ts';
 import { routeAlerts } from '../../src/alerting/routing.ts';
+import { parseTimePeriod } from '../../src/model/time-period.ts';
 import type { Model, Route } from '../../src/model/types.ts';
 import type { ProblemEvent } from '../../src/topology/problem-tracker.ts';
 import { modelFromYaml } from '../helpers/model.ts';
@@ -142,4 +143,21 @@ test('alerts carry the facts a notification needs: title, counts, location', () 
   assert.equal(a.problem.affectedHosts, 1);
   assert.equal(a.problem.affectedServices, 1);
   assert.equal(a.problem.location.oob, '10.9.0.2');
+});
+
+test('business hours page the on-call person; nights and weekends go to chat', async () => {
+  const parsed = parseTimePeriod({ time_zone: 'Europe/Berlin', ranges: ['mon-fri 09:00-17:30'] });
+  assert.ok(parsed.ok);
+  const office = parsed.period;
+  const model = withRoutes([
+    route('office hours', { match: { during: office }, page: ['pager'] }),
+    route('out of hours', { match: { outside: office }, chat: ['ops-chat'] }),
+  ]);
+  const at = (iso: string) => ({ ...alert(model, 'web-1', 1), at: Date.parse(iso) });
+  const routed = await routeAlerts(model)([
+    at('2026-11-30T10:00:00+01:00'), // Monday 10:00 in Berlin
+    at('2026-11-30T18:00:00+01:00'), // Monday evening
+    at('2026-11-28T11:00:00+01:00'), // Saturday
+  ]);
+  assert.deepEqual(receivers(routed), [['page:pager'], ['chat:ops-chat'], ['chat:ops-chat']]);
 });

@@ -3,6 +3,8 @@ import { withBadges } from '../alerting/badges.ts';
 import type { Daemon } from '../cli/daemon.ts';
 import { describeState } from '../model/problems.ts';
 import { problemGroups } from '../topology/problem-groups.ts';
+import { registerChatRoutes } from './chat-routes.ts';
+import { registerReportRoutes } from './report-routes.ts';
 import { registerSuppressionRoutes } from './suppression-routes.ts';
 
 export interface RunningApi {
@@ -67,6 +69,8 @@ export async function startApi(daemon: Daemon, listen: string): Promise<RunningA
   });
 
   registerSuppressionRoutes(app, daemon);
+  registerChatRoutes(app, daemon);
+  registerReportRoutes(app, daemon);
 
   await app.listen({ host, port });
   const bound = app.server.address();

@@ -13,6 +13,7 @@ import { loadConfig } from '../config/load.ts';
 import { Engine, type ReloadSummary } from '../engine/engine.ts';
 import type { Model } from '../model/types.ts';
 import { openStore } from '../store/index.ts';
+import { DELIVERED_RETENTION_MS } from '../store/outbox.ts';
 import type { Store } from '../store/store.ts';
 import { describeProblem } from '../topology/describe-problem.ts';
 import { type ProblemEvent, ProblemTracker } from '../topology/problem-tracker.ts';
@@ -167,8 +168,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const maintain = async () => {
     try {
       const report = await store.maintain(Date.now());
-      // Delivered notifications are kept a month for reports; failed ones stay until retried.
-      await store.outbox.prune(Date.now() - 30 * 86_400_000);
+      // Delivered notifications are kept for the noise report; failed ones stay until retried.
+      await store.outbox.prune(Date.now() - DELIVERED_RETENTION_MS);
       if (report.resultsDeleted + report.samplesDeleted + report.eventsDeleted > 0)
         log.info(report, 'store maintenance');
     } catch (error) {

@@ -10,6 +10,7 @@ import { locateCommand } from './commands/locate.ts';
 import { notificationsCommand } from './commands/notifications.ts';
 import { oncallCommand } from './commands/oncall.ts';
 import { reloadCommand } from './commands/reload.ts';
+import { reportNoiseCommand } from './commands/report-noise.ts';
 import { runCommand } from './commands/run.ts';
 import { statusCommand } from './commands/status.ts';
 import { topologyImportLldpCommand } from './commands/topology-import-lldp.ts';
@@ -147,6 +148,26 @@ downtime
   .argument('<id>', 'the id shown by vigil downtime list')
   .addOption(configOption())
   .action(downtimeCancelCommand);
+
+const report = program.command('report').description('reports over the stored history');
+report
+  .command('noise')
+  .description(
+    'is the noise going down? notifications per route, channel and person, night pages, noisiest objects',
+  )
+  .addOption(configOption())
+  .option(
+    '--since <time>',
+    'start: 2026-03-01, 2026-03-01T09:00 (your zone), with Z / an offset, or 7d ago',
+    '30d',
+  )
+  .option('--until <time>', 'end (default: now)')
+  .option(
+    '--business-hours <period>',
+    'a time period from time_periods: (default: Mon-Fri 09:00-18:00, your zone)',
+  )
+  .option('--json', 'print JSON instead of text')
+  .action(reportNoiseCommand);
 
 const topology = program.command('topology').description('derive and inspect the network topology');
 topology

@@ -569,6 +569,13 @@ function resolveSettings(
     listen: raw.listen ?? DEFAULTS.listen,
     flapLowThreshold: flap?.low ?? DEFAULTS.flapLow,
     flapHighThreshold: flap?.high ?? DEFAULTS.flapHigh,
+    ...(raw.chatbot
+      ? {
+          chatbot: raw.chatbot.secret_file
+            ? { secretFile: path.resolve(baseDir, raw.chatbot.secret_file) }
+            : { secret: raw.chatbot.secret as string },
+        }
+      : {}),
     store: {
       kind,
       path: path.resolve(baseDir, store.path ?? 'vigil.db'),

@@ -178,6 +178,16 @@ export const settingsSchema = z.strictObject({
     .max(16 * 1024 * 1024)
     .optional(),
   listen: z.string().optional(),
+  // The inbound chat bot (docs/alerting/README.md, "Chat bot"); off without a secret.
+  chatbot: z
+    .strictObject({
+      secret: z.string().min(16, 'the chat bot secret must be at least 16 characters').optional(),
+      secret_file: z.string().min(1).optional(),
+    })
+    .refine((c) => (c.secret === undefined) !== (c.secret_file === undefined), {
+      message: 'give secret or secret_file (one of them)',
+    })
+    .optional(),
   flap_thresholds: z
     .strictObject({ low: z.number().min(0).max(100), high: z.number().min(0).max(100) })
     .refine((t) => t.low <= t.high, { message: 'low must not exceed high' })

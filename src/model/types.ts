@@ -132,6 +132,15 @@ export interface Settings {
   /** Flap detection thresholds in percent state change (Nagios defaults 5 / 20 for services). */
   flapLowThreshold: number;
   flapHighThreshold: number;
+  /** The inbound chat bot; absent: its endpoints answer 404. */
+  chatbot?: ChatbotSettings;
+}
+
+/** One of the two is set; a `secretFile` is read at each request, so a rotated secret needs no reload. */
+export interface ChatbotSettings {
+  secret?: string;
+  /** Absolute path. */
+  secretFile?: string;
 }
 
 export interface Model {

@@ -39,6 +39,9 @@ export interface OutboxQuery {
   limit?: number;
 }
 
+/** How long the daemon keeps delivered entries (failed ones stay until retried); reports cannot look further back. */
+export const DELIVERED_RETENTION_MS = 400 * 86_400_000;
+
 /** Largest batch inserted in one statement: under both databases' parameter limits. */
 const ROWS_PER_INSERT = 500;
 
@@ -143,6 +146,18 @@ export class Outbox {
     if (query.since !== undefined) select = select.where('created_at', '>=', query.since);
     select = select.limit(query.limit ?? 100);
     const rows = await select.execute();
+    return rows.map(entryFromRow);
+  }
+
+  /** Every entry created in [since, until), in enqueue order: what the noise report counts. */
+  async createdBetween(since: number, until: number): Promise<OutboxEntry[]> {
+    const rows = await this.db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('created_at', '>=', Math.round(since))
+      .where('created_at', '<', Math.round(until))
+      .orderBy('seq')
+      .execute();
     return rows.map(entryFromRow);
   }
 

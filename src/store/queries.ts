@@ -1,7 +1,7 @@
 // Reads shared by both backends, built with kysely over the common schema. Writes and
 // maintenance are backend-specific: they are the hot or long-running paths.
 import type { Kysely } from 'kysely';
-import type { CheckResult, ObjectState, StateEvent } from '../model/types.ts';
+import type { CheckResult, ObjectState, StateEvent, StateEventKind } from '../model/types.ts';
 import { HOUR_MS, parsePerfdata } from './retention.ts';
 import { eventFromRow, resultFromRow, stateFromRow, type VigilDatabase } from './schema.ts';
 import type { HistoryQuery, PerfSample, ResultQuery } from './store.ts';
@@ -29,6 +29,19 @@ export class StoreReads {
     if (query.since !== undefined) select = select.where('at', '>=', query.since);
     if (query.until !== undefined) select = select.where('at', '<=', query.until);
     if (query.limit !== undefined) select = select.limit(query.limit);
+    const rows = await select.execute();
+    return rows.map(eventFromRow);
+  }
+
+  async eventsBetween(since: number, until: number, kinds?: StateEventKind[]): Promise<StateEvent[]> {
+    let select = this.db
+      .selectFrom('state_events')
+      .select(['object_id', 'kind', 'at', 'state', 'previous_state', 'state_type', 'attempt', 'output'])
+      .where('at', '>=', Math.round(since))
+      .where('at', '<', Math.round(until))
+      .orderBy('at')
+      .orderBy('id');
+    if (kinds !== undefined) select = select.where('kind', 'in', kinds.length > 0 ? kinds : ['']);
     const rows = await select.execute();
     return rows.map(eventFromRow);
   }

@@ -1,4 +1,4 @@
-import type { CheckResult, ObjectState, StateEvent } from '../model/types.ts';
+import type { CheckResult, ObjectState, StateEvent, StateEventKind } from '../model/types.ts';
 import type { Escalations } from './escalations.ts';
 import type { Outbox } from './outbox.ts';
 import type { AcknowledgementRecords, DowntimeRecords } from './suppressions.ts';
@@ -69,6 +69,8 @@ export interface Store {
   write(batch: StoreBatch): Promise<void>;
   /** Newest first (by time, then by insertion), so `limit` gives the latest events. */
   history(query: HistoryQuery): Promise<StateEvent[]>;
+  /** Every object's events in [since, until) (only these kinds, if given), oldest first. */
+  eventsBetween(since: number, until: number, kinds?: StateEventKind[]): Promise<StateEvent[]>;
   /** Newest first, so `limit` gives the latest results. */
   results(query: ResultQuery): Promise<CheckResult[]>;
   /** Perfdata for one object, oldest first: raw samples where still kept, hourly buckets beyond. */

@@ -105,6 +105,19 @@ export class AcknowledgementRecords {
     return (await select.execute()).map(ackFromRow);
   }
 
+  /** Acknowledgements made in [since, until), oldest first, ended ones included. */
+  async createdBetween(since: number, until: number): Promise<AcknowledgementRecord[]> {
+    const rows = await this.db
+      .selectFrom('acknowledgements')
+      .selectAll()
+      .where('created_at', '>=', Math.round(since))
+      .where('created_at', '<', Math.round(until))
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(ackFromRow);
+  }
+
   /** Ends the acknowledgement in force on an object; returns how many ended (0 or 1). */
   async remove(objectId: string, at: number, reason: string): Promise<number> {
     const result = await this.db

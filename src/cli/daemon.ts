@@ -119,18 +119,23 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     const alerts = problems.map((problem) =>
       alertFromProblem(model, problem, engine.stateOf(problem.objectId)),
     );
-    runAlerts(alerts);
+    runAlerts(alerts, problems);
   }
   /**
    * Alerts pass the pipeline one batch at a time, in order. A batch that fails (the store
    * is busy or unreachable) is retried with backoff until its notifications are queued:
    * alerts wait, they are not dropped.
    */
-  function runAlerts(alerts: Alert[]): void {
+  function runAlerts(alerts: Alert[], problems: ProblemEvent[] = []): void {
     alerting = alerting.then(async () => {
       for (let attempt = 1; ; attempt++) {
         try {
           await pipeline(alerts);
+          // After the outbox write: a crash in between announces the problem again on start.
+          await store.announced.record(
+            problems.filter((p) => p.kind === 'opened').map((p) => ({ objectId: p.objectId, at: p.at })),
+            problems.filter((p) => p.kind === 'resolved').map((p) => p.objectId),
+          );
           return;
         } catch (error) {
           if (attempt === 1 || attempt % 10 === 0) {
@@ -141,6 +146,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       }
     });
   }
+  // Problems open now but never announced (a crash before their notifications were queued)
+  // are announced now; announced ones that recovered while Vigil was down resolve.
+  announce(tracker.adopt(await store.announced.list()));
   engine.start();
   delivery.start();
   await suppressions.start();
@@ -204,7 +212,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     pipeline = nextPipeline;
     const previous = tracker;
     tracker = nextTracker;
-    announce(tracker.adopt(previous));
+    announce(tracker.adopt(previous.openProblems()));
     log.info(summary, 'configuration reloaded');
     return { ok: true, summary };
   };

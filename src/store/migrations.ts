@@ -235,6 +235,20 @@ const outboxGroups: Migration = {
   },
 };
 
+/** Root-cause problems whose notifications are queued: what a restart must not announce again. */
+const announcedProblems: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('announced_problems')
+      .addColumn('object_id', 'text', (col) => col.primaryKey())
+      .addColumn('opened_at', 'bigint', (col) => col.notNull())
+      .execute();
+  },
+  async down(db: AnyDb) {
+    await sql`drop table if exists announced_problems`.execute(db);
+  },
+};
+
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial_schema': initialSchema(dialect),
@@ -242,6 +256,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0003_acknowledgements_and_downtime': acknowledgementsAndDowntime(dialect),
     '0004_escalations': escalations,
     '0005_outbox_groups': outboxGroups,
+    '0006_announced_problems': announcedProblems,
   };
 }
 

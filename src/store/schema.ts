@@ -128,6 +128,11 @@ export interface DowntimesTable {
   cancelled_at: number | null;
 }
 
+export interface AnnouncedProblemsTable {
+  object_id: string;
+  opened_at: number;
+}
+
 export interface VigilDatabase {
   object_states: ObjectStatesTable;
   state_events: StateEventsTable;
@@ -137,6 +142,7 @@ export interface VigilDatabase {
   acknowledgements: AcknowledgementsTable;
   downtimes: DowntimesTable;
   escalations: EscalationsTable;
+  announced_problems: AnnouncedProblemsTable;
 }
 
 /** The host an object id belongs to: services are `host/service`, hosts are their own id. */

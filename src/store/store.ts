@@ -1,4 +1,5 @@
 import type { CheckResult, ObjectState, StateEvent, StateEventKind } from '../model/types.ts';
+import type { AnnouncedProblems } from './announced.ts';
 import type { Escalations } from './escalations.ts';
 import type { Outbox } from './outbox.ts';
 import type { AcknowledgementRecords, DowntimeRecords } from './suppressions.ts';
@@ -62,6 +63,8 @@ export interface Store {
   readonly downtimes: DowntimeRecords;
   /** Escalations under way. */
   readonly escalations: Escalations;
+  /** Root-cause problems whose notifications are queued. */
+  readonly announced: AnnouncedProblems;
   /** Apply pending migrations. Safe to call on every start. */
   migrate(): Promise<void>;
   /** Every object's last committed state, for restoring the engine after a restart. */

@@ -179,13 +179,14 @@ export class ProblemTracker {
   }
 
   /**
-   * Takes over what a tracker for the previous configuration had announced (a reload):
-   * its open problems stay open here, so they get their `resolved`; what is announceable
-   * under the new configuration and was not announced (a dependency removed) opens now;
-   * what was open and is no problem any more resolves.
+   * Takes over what was announced before — by the tracker of the previous configuration (a
+   * reload) or, after a restart, as recorded in the store: those problems stay open here, so
+   * they get their `resolved`; what is announceable now and was not announced (a dependency
+   * removed, or a crash before its notification was queued) opens now; what was open and is
+   * no problem any more resolves.
    */
-  adopt(previous: ProblemTracker): ProblemEvent[] {
-    const wasOpen = new Set(previous.openProblems());
+  adopt(announced: Iterable<string>): ProblemEvent[] {
+    const wasOpen = new Set(announced);
     const events: ProblemEvent[] = [];
     for (const index of [...this.open]) {
       if (!wasOpen.has(this.graph.ids[index] as string)) {

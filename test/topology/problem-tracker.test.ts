@@ -229,7 +229,20 @@ test('a reload keeps announced problems open and announces what the new configur
   );
   const states = ['db/mysql', 'web-2/http'].map((id) => restoredState(id, CRITICAL));
   const reloaded = new ProblemTracker(after, states);
-  assert.deepEqual(summary(reloaded.adopt(tracker)), ['opened web-2/http []']);
+  assert.deepEqual(summary(reloaded.adopt(tracker.openProblems())), ['opened web-2/http []']);
   assert.deepEqual(reloaded.openProblems().sort(), ['db/mysql', 'web-2/http']);
   assert.deepEqual(summary(reloaded.apply([hard('db/mysql', 0)])), ['resolved db/mysql []']);
+});
+
+test('after a restart, a problem whose notification was never queued is announced; others are not', () => {
+  const model = modelFromYaml(RACK);
+  const states = ['db/mysql', 'web-2/http'].map((id) => restoredState(id, CRITICAL));
+  const tracker = new ProblemTracker(model, [...states, restoredState('tor-a', 0)]);
+  // The store recorded db/mysql as announced, and tor-a, which has since recovered.
+  assert.deepEqual(summary(tracker.adopt(['db/mysql', 'tor-a'])), ['resolved tor-a []']);
+  const fresh = new ProblemTracker(
+    modelFromYaml(RACK.replace('  - { objects: [web-1/http, web-2/http], on: [db/mysql] }\n', '')),
+    states,
+  );
+  assert.deepEqual(summary(fresh.adopt(['db/mysql'])), ['opened web-2/http []']);
 });

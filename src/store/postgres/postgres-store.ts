@@ -9,6 +9,7 @@
 // unhandled 'error' event would end the process.
 import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { AnnouncedProblems } from '../announced.ts';
 import { Escalations } from '../escalations.ts';
 import { migrateToLatest } from '../migrations.ts';
 import { Outbox } from '../outbox.ts';
@@ -96,6 +97,7 @@ class PostgresStore extends StoreReads implements Store {
   readonly acknowledgements: AcknowledgementRecords;
   readonly downtimes: DowntimeRecords;
   readonly escalations: Escalations;
+  readonly announced: AnnouncedProblems;
 
   constructor(
     private readonly name: string,
@@ -109,6 +111,7 @@ class PostgresStore extends StoreReads implements Store {
     this.acknowledgements = new AcknowledgementRecords(kysely);
     this.downtimes = new DowntimeRecords(kysely);
     this.escalations = new Escalations(kysely);
+    this.announced = new AnnouncedProblems(kysely);
   }
 
   async migrate(): Promise<void> {

@@ -16,6 +16,7 @@
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { ObjectState, StateEvent } from '../../model/types.ts';
+import { AnnouncedProblems } from '../announced.ts';
 import { Escalations } from '../escalations.ts';
 import { migrateToLatest } from '../migrations.ts';
 import { Outbox } from '../outbox.ts';
@@ -164,6 +165,7 @@ class SqliteStore extends StoreReads implements Store {
   readonly acknowledgements: AcknowledgementRecords;
   readonly downtimes: DowntimeRecords;
   readonly escalations: Escalations;
+  readonly announced: AnnouncedProblems;
   private statements: Statements | undefined;
 
   constructor(
@@ -178,6 +180,7 @@ class SqliteStore extends StoreReads implements Store {
     this.acknowledgements = new AcknowledgementRecords(kysely);
     this.downtimes = new DowntimeRecords(kysely);
     this.escalations = new Escalations(kysely);
+    this.announced = new AnnouncedProblems(kysely);
   }
 
   async migrate(): Promise<void> {

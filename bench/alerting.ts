@@ -83,6 +83,7 @@ hosts:
     model: () => model,
     clock: Date.now,
     isAcknowledged: () => false,
+    isInDowntime: () => false,
     emit: (alerts) => alerts,
   });
   const pipeline = buildAlertPipeline(model, store.outbox, Date.now, () => delivery.wake(), escalator);

@@ -5,6 +5,9 @@ import type { Alert, Delivery } from './alert.ts';
 import type { Stage } from './pipeline.ts';
 import { dedupeByReceiver } from './routing.ts';
 
+/** How often a paused escalation looks again whether its object's downtime has ended. */
+const DOWNTIME_RECHECK_MS = 60_000;
+
 /** Never again: an escalation past its last step waits only for its acknowledgement or recovery. */
 const NEVER = Number.MAX_SAFE_INTEGER;
 
@@ -30,6 +33,8 @@ export interface EscalatorOptions {
   clock: () => number;
   /** Whether someone acknowledged the object's problem (acknowledged problems stop escalating). */
   isAcknowledged: (objectId: string, at: number) => boolean;
+  /** Whether the object is in downtime: its escalation pauses (no pages) until the window ends. */
+  isInDowntime: (objectId: string, at: number) => boolean;
   /** Sends alerts of later steps on to the rest of the pipeline (the outbox). */
   emit: Stage;
 }
@@ -100,6 +105,16 @@ export class Escalator {
       const policy = model.escalationPolicies.get(record.policy);
       if (!policy || this.options.isAcknowledged(record.objectId, now)) {
         await this.options.store.close(record.objectId, now);
+        continue;
+      }
+      if (this.options.isInDowntime(record.objectId, now)) {
+        await this.options.store.advance(
+          record.key,
+          record.step,
+          record.cycle,
+          now + DOWNTIME_RECHECK_MS,
+          record.notified,
+        );
         continue;
       }
       const next = nextStep(record, policy.steps.length, policy.repeat);

@@ -75,6 +75,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     model: () => engine.currentModel,
     clock: Date.now,
     isAcknowledged: (objectId, at) => suppressions.isAcknowledged(objectId, at),
+    isInDowntime: (objectId, at) => suppressions.isInDowntime(objectId, at),
     emit: (alerts) =>
       deliveryPath(engine.currentModel, store.outbox, Date.now, () => delivery.wake())(alerts),
   });

@@ -55,6 +55,7 @@ hosts:
     model: () => model,
     clock: Date.now,
     isAcknowledged: () => false,
+    isInDowntime: () => false,
     emit: (a) => a,
   });
   const pipeline = buildAlertPipeline(model, store.outbox, Date.now, () => delivery.wake(), escalator);

@@ -65,6 +65,7 @@ async function setup(): Promise<{
     model: () => model,
     clock: () => clock.now,
     isAcknowledged: () => false,
+    isInDowntime: () => false,
     emit: (alerts) =>
       deliveryPath(
         model,
@@ -166,6 +167,7 @@ test('a restart continues at the step reached', async () => {
     model: () => model,
     clock: () => clock.now,
     isAcknowledged: () => false,
+    isInDowntime: () => false,
     emit: (alerts) =>
       deliveryPath(
         model,
@@ -200,4 +202,37 @@ test('targets: whoever is on call at the time, groups and contacts', () => {
   assert.deepEqual(nextStep({ step: 1, cycle: 0 }, 2, 0), { step: 1, cycle: 0 });
   assert.deepEqual(nextStep({ step: 2, cycle: 0 }, 2, 1), { step: 0, cycle: 1 });
   assert.equal(nextStep({ step: 2, cycle: 1 }, 2, 1), undefined);
+});
+
+test('an escalation pauses while its object is in downtime and goes on after', async () => {
+  const { model, store, clock, queued, pipeline } = await setup();
+  await pipeline([problem(model)]);
+  await queued();
+  let inDowntime = true;
+  const escalator = new Escalator({
+    store: store.escalations,
+    model: () => model,
+    clock: () => clock.now,
+    isAcknowledged: () => false,
+    isInDowntime: () => inDowntime,
+    emit: (alerts) =>
+      deliveryPath(
+        model,
+        store.outbox,
+        () => clock.now,
+        () => {},
+      )(alerts),
+  });
+  clock.now = T0 + 10 * MINUTE;
+  await escalator.tick();
+  assert.deepEqual(await queued(), [], 'nobody is paged during the downtime');
+  inDowntime = false;
+  clock.now = T0 + 11 * MINUTE;
+  await escalator.tick();
+  assert.deepEqual(
+    await queued(),
+    ['problem→bob-phone', 'problem→carol-phone'],
+    'the next step follows once it ends',
+  );
+  await store.close();
 });

@@ -1,4 +1,4 @@
-import { formatDuration, parseDuration } from '../config/duration.ts';
+import { formatDuration, parseDuration } from '../model/duration.ts';
 import { type Schedule, upcoming } from '../model/oncall.ts';
 import type { StateRow } from '../model/problems.ts';
 import type { Model, ObjectState } from '../model/types.ts';

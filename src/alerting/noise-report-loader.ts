@@ -1,4 +1,4 @@
-import { parseDuration } from '../config/duration.ts';
+import { parseDuration } from '../model/duration.ts';
 import { parseTimePeriod } from '../model/time-period.ts';
 import type { Model } from '../model/types.ts';
 import { DAY_MS, parseLocalDateTime } from '../model/zoned-time.ts';

@@ -1,4 +1,4 @@
-import { parseDuration } from '../config/duration.ts';
+import { parseDuration } from '../model/duration.ts';
 import { stateName } from '../model/problems.ts';
 import type { Model, ObjectState } from '../model/types.ts';
 import { isValidTimeZone, parseLocalDateTime } from '../model/zoned-time.ts';

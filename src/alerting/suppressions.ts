@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { formatDuration } from '../config/duration.ts';
+import { formatDuration } from '../model/duration.ts';
 import {
   HOST_STATE_NAMES,
   type Model,

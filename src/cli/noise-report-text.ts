@@ -1,5 +1,5 @@
 import type { NoiseReport, UrgencyCounts } from '../alerting/noise-report.ts';
-import { formatDuration } from '../config/duration.ts';
+import { formatDuration } from '../model/duration.ts';
 import { DAY_MS } from '../model/zoned-time.ts';
 import { renderTable } from './table.ts';
 

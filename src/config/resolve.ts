@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { channelKinds } from '../alerting/channels/index.ts';
 import { checkKinds } from '../checks/index.ts';
+import { parseDuration } from '../model/duration.ts';
 import { resolveSchedule, type Schedule, type ScheduleConfig } from '../model/oncall.ts';
 import type { TimePeriod } from '../model/time-period.ts';
 import type {
@@ -21,7 +22,6 @@ import type {
   SourcePlace,
 } from '../model/types.ts';
 import { compileModelTopology } from '../topology/from-model.ts';
-import { parseDuration } from './duration.ts';
 import type { ConfigError } from './errors.ts';
 import type { ParsedFile } from './load.ts';
 import type { RawCheck, RawHost, RawService, RawTemplate } from './schema.ts';

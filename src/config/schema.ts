@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { parseDuration } from '../model/duration.ts';
 import { scheduleSchema } from '../model/oncall.ts';
 import { timePeriodSchema } from '../model/time-period.ts';
-import { parseDuration } from './duration.ts';
 
 // The shapes users write in YAML. Cross-object rules (unknown parents, template cycles,
 // check params) are checked later in resolve.ts, where every object is known.

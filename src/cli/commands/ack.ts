@@ -1,5 +1,5 @@
 import { acknowledgementFromRequest } from '../../alerting/operator-requests.ts';
-import { formatDuration } from '../../config/duration.ts';
+import { formatDuration } from '../../model/duration.ts';
 import { openStore } from '../../store/index.ts';
 import { CliError, loadModelOrFail } from '../fail.ts';
 

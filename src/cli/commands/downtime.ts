@@ -1,6 +1,6 @@
 import { type DowntimeWindow, describeTarget, intervalAt, nextChangeOf } from '../../alerting/downtime.ts';
 import { downtimeFromRequest } from '../../alerting/operator-requests.ts';
-import { formatDuration } from '../../config/duration.ts';
+import { formatDuration } from '../../model/duration.ts';
 import { openStore } from '../../store/index.ts';
 import { CliError, loadModelOrFail } from '../fail.ts';
 import { renderTable } from '../table.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { formatDuration, parseDuration } from '../../src/config/duration.ts';
+import { formatDuration, parseDuration } from '../../src/model/duration.ts';
 
 test('durations in the forms operators write', () => {
   assert.equal(parseDuration('90s'), 90_000);

@@ -9,8 +9,8 @@ import {
   chatCommandLine,
   parseChatCommand,
 } from '../alerting/chat-commands.ts';
-import type { Daemon } from '../cli/daemon.ts';
 import { problemGroups } from '../topology/problem-groups.ts';
+import type { Daemon } from './daemon.ts';
 
 // The chat bot's HTTP side: a Slack-style slash command and a generic JSON form, both
 // authenticated by `settings.chatbot`'s shared secret. Without a secret both answer 404.

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { loadNoiseReport, noiseReportOptions } from '../alerting/noise-report-loader.ts';
-import type { Daemon } from '../cli/daemon.ts';
+import type { Daemon } from './daemon.ts';
 
 // Reports over the stored history, the same JSON as `vigil report ... --json`.
 

@@ -1,9 +1,9 @@
 import Fastify from 'fastify';
 import { withBadges } from '../alerting/badges.ts';
-import type { Daemon } from '../cli/daemon.ts';
 import { describeState } from '../model/problems.ts';
 import { problemGroups } from '../topology/problem-groups.ts';
 import { registerChatRoutes } from './chat-routes.ts';
+import type { Daemon } from './daemon.ts';
 import { registerReportRoutes } from './report-routes.ts';
 import { registerSuppressionRoutes } from './suppression-routes.ts';
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { intervalAt, nextChangeOf } from '../alerting/downtime.ts';
 import { acknowledgementFromRequest, downtimeFromRequest } from '../alerting/operator-requests.ts';
-import type { Daemon } from '../cli/daemon.ts';
+import type { Daemon } from './daemon.ts';
 
 // Acknowledgements and downtime over HTTP. Writes go to the store (as the CLI's do), then the
 // daemon reads them back at once, so the acknowledgement notification or the downtime-start

@@ -6,6 +6,7 @@ import { Escalator } from '../alerting/escalation.ts';
 import { buildAlertPipeline, deliveryPath } from '../alerting/index.ts';
 import type { Stage } from '../alerting/pipeline.ts';
 import { Suppressions } from '../alerting/suppressions.ts';
+import type { Daemon, ReloadOutcome } from '../api/daemon.ts';
 import { startApi } from '../api/server.ts';
 import { Spawner } from '../checks/plugin/spawner.ts';
 import { formatConfigError } from '../config/errors.ts';
@@ -17,21 +18,6 @@ import { DELIVERED_RETENTION_MS } from '../store/outbox.ts';
 import type { Store } from '../store/store.ts';
 import { describeProblem } from '../topology/describe-problem.ts';
 import { type ProblemEvent, ProblemTracker } from '../topology/problem-tracker.ts';
-
-export type ReloadOutcome = { ok: true; summary: ReloadSummary } | { ok: false; errors: string[] };
-
-export interface Daemon {
-  engine: Engine;
-  store: Store;
-  log: Logger;
-  /** Acknowledgements and downtime as the alert path sees them; `refresh()` after writing either. */
-  suppressions: Suppressions;
-  /** Loads the config again and applies it; an invalid config is refused and the running one stays. */
-  reload(): Promise<ReloadOutcome>;
-  stop(): Promise<void>;
-  /** Address the API listens on, once it does. */
-  apiAddress: string | undefined;
-}
 
 export interface DaemonOptions {
   /** Told about every root-cause problem opened or resolved (the input of alerting). */

@@ -60,20 +60,7 @@ async function setup(): Promise<{
   });
   await store.migrate();
   const clock = { now: T0 };
-  const escalator = new Escalator({
-    store: store.escalations,
-    model: () => model,
-    clock: () => clock.now,
-    isAcknowledged: () => false,
-    isInDowntime: () => false,
-    emit: (alerts) =>
-      deliveryPath(
-        model,
-        store.outbox,
-        () => clock.now,
-        () => {},
-      )(alerts),
-  });
+  const escalator = escalatorFor(model, store, clock);
   const pipeline = buildAlertPipeline(
     model,
     store.outbox,
@@ -89,6 +76,29 @@ async function setup(): Promise<{
     return fresh.sort();
   };
   return { model, store, clock, queued, escalator, pipeline };
+}
+
+/** The escalator as the daemon builds it, over a test's store and clock. */
+function escalatorFor(
+  model: Model,
+  store: Store,
+  clock: { now: number },
+  isInDowntime: () => boolean = () => false,
+): Escalator {
+  return new Escalator({
+    store: store.escalations,
+    model: () => model,
+    clock: () => clock.now,
+    isAcknowledged: () => false,
+    isInDowntime,
+    emit: (alerts) =>
+      deliveryPath(
+        model,
+        store.outbox,
+        () => clock.now,
+        () => {},
+      )(alerts),
+  });
 }
 
 function problem(model: Model, kind: 'opened' | 'resolved' = 'opened'): Alert {
@@ -162,20 +172,7 @@ test('a restart continues at the step reached', async () => {
   await pipeline([problem(model)]);
   await queued();
   // A new escalator (the daemon restarted) over the same store.
-  const restarted = new Escalator({
-    store: store.escalations,
-    model: () => model,
-    clock: () => clock.now,
-    isAcknowledged: () => false,
-    isInDowntime: () => false,
-    emit: (alerts) =>
-      deliveryPath(
-        model,
-        store.outbox,
-        () => clock.now,
-        () => {},
-      )(alerts),
-  });
+  const restarted = escalatorFor(model, store, clock);
   clock.now = T0 + 11 * MINUTE;
   await restarted.tick();
   assert.deepEqual(await queued(), ['problem→bob-phone', 'problem→carol-phone']);
@@ -209,20 +206,7 @@ test('an escalation pauses while its object is in downtime and goes on after', a
   await pipeline([problem(model)]);
   await queued();
   let inDowntime = true;
-  const escalator = new Escalator({
-    store: store.escalations,
-    model: () => model,
-    clock: () => clock.now,
-    isAcknowledged: () => false,
-    isInDowntime: () => inDowntime,
-    emit: (alerts) =>
-      deliveryPath(
-        model,
-        store.outbox,
-        () => clock.now,
-        () => {},
-      )(alerts),
-  });
+  const escalator = escalatorFor(model, store, clock, () => inDowntime);
   clock.now = T0 + 10 * MINUTE;
   await escalator.tick();
   assert.deepEqual(await queued(), [], 'nobody is paged during the downtime');

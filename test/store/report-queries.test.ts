@@ -1,63 +1,12 @@
 // The range reads the noise report is built on, against both backends: SQLite in a temporary
 // file and PostgreSQL in a freshly created database (dropped afterwards).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import pg from 'pg';
+import { describe, it } from 'node:test';
 import type { StateEvent } from '../../src/model/types.ts';
-import { openPostgresStore } from '../../src/store/postgres/index.ts';
-import { openSqliteStore } from '../../src/store/sqlite/index.ts';
-import type { Store } from '../../src/store/store.ts';
+import { backends } from './backends.ts';
 
-const POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const T0 = Date.UTC(2026, 2, 2, 8, 0, 0);
 const HOUR = 3_600_000;
-
-const cleanups: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-});
-
-const tempDir = mkdtempSync(join(tmpdir(), 'vigil-report-queries-'));
-cleanups.push(async () => rmSync(tempDir, { recursive: true, force: true }));
-
-async function adminQuery(query: string): Promise<void> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  try {
-    await client.query(query);
-  } finally {
-    await client.end();
-  }
-}
-
-const backends: { name: string; open(): Promise<Store> }[] = [
-  {
-    name: 'sqlite',
-    async open() {
-      const store = await openSqliteStore(join(tempDir, 'store.db'));
-      cleanups.push(() => store.close());
-      await store.migrate();
-      return store;
-    },
-  },
-  {
-    name: 'postgres',
-    async open() {
-      const database = `vigil_report_test_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
-      await adminQuery(`create database ${database}`);
-      cleanups.push(() => adminQuery(`drop database if exists ${database} with (force)`));
-      const url = new URL(POSTGRES_URL);
-      url.pathname = `/${database}`;
-      const store = await openPostgresStore(url.toString());
-      cleanups.push(() => store.close());
-      await store.migrate();
-      return store;
-    },
-  },
-];
 
 const event = (objectId: string, kind: StateEvent['kind'], at: number): StateEvent => ({
   objectId,

@@ -2,16 +2,22 @@
 // freshly created database per test (dropped afterwards).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { openPostgresStore } from '../../src/store/postgres/index.ts';
-import { DEFAULT_RETENTION, type RetentionPolicy } from '../../src/store/retention.ts';
+import { DEFAULT_RETENTION } from '../../src/store/retention.ts';
 import { openSqliteStore } from '../../src/store/sqlite/index.ts';
-import type { Store, StoreBatch } from '../../src/store/store.ts';
+import type { StoreBatch } from '../../src/store/store.ts';
+import {
+  adminQuery,
+  cleanUpLater,
+  lastPostgresDatabase,
+  POSTGRES_URL,
+  postgres,
+  sqlite,
+  storeDir,
+} from './backends.ts';
 import {
   CRASH_EVENTS_PER_BATCH,
   CRASH_FIRST_AT,
@@ -23,62 +29,8 @@ import {
   T0,
 } from './fixtures.ts';
 
-const POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-
-interface Backend {
-  name: 'sqlite' | 'postgres';
-  /** A new, empty, migrated store; closed and removed when the suite ends. */
-  open(retention?: RetentionPolicy): Promise<Store>;
-}
-
-const cleanups: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-});
-
-const tempDir = mkdtempSync(join(tmpdir(), 'vigil-store-'));
-cleanups.push(async () => rmSync(tempDir, { recursive: true, force: true }));
-let sqliteFiles = 0;
-
-const sqlite: Backend = {
-  name: 'sqlite',
-  async open(retention) {
-    const store = await openSqliteStore(join(tempDir, `store-${sqliteFiles++}.db`), retention);
-    cleanups.push(() => store.close());
-    await store.migrate();
-    return store;
-  },
-};
-
-let lastPostgresDatabase = '';
-
-const postgres: Backend = {
-  name: 'postgres',
-  async open(retention) {
-    const database = `vigil_store_test_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
-    lastPostgresDatabase = database;
-    await adminQuery(`create database ${database}`);
-    cleanups.push(() => adminQuery(`drop database if exists ${database} with (force)`));
-    const url = new URL(POSTGRES_URL);
-    url.pathname = `/${database}`;
-    const store = await openPostgresStore(url.toString(), { retention });
-    cleanups.push(() => store.close());
-    await store.migrate();
-    return store;
-  },
-};
-
-async function adminQuery(query: string): Promise<void> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  try {
-    await client.query(query);
-  } finally {
-    await client.end();
-  }
-}
 
 for (const backend of [sqlite, postgres]) {
   describe(`${backend.name} store`, () => {
@@ -334,7 +286,7 @@ for (const backend of [sqlite, postgres]) {
 describe('postgres store failures', () => {
   it('rejects a write with a clear error when the server cannot be reached', async () => {
     const store = await openPostgresStore('postgres://postgres:secret@127.0.0.1:1/test');
-    cleanups.push(() => store.close());
+    cleanUpLater(() => store.close());
     await assert.rejects(
       store.write({ results: [checkResult('web1/http', T0)], states: [], events: [] }),
       (error: Error) => {
@@ -371,7 +323,7 @@ describe('postgres store failures', () => {
 
 describe('sqlite store durability', () => {
   it('keeps every acknowledged batch when the writing process is killed with SIGKILL', async () => {
-    const path = join(tempDir, 'crash.db');
+    const path = join(storeDir, 'crash.db');
     const writer = fileURLToPath(new URL('./crash-writer.ts', import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', writer, path], {
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -393,7 +345,7 @@ describe('sqlite store durability', () => {
     assert.ok(acknowledged.length >= 200, `writer acknowledged only ${acknowledged.length} batches`);
 
     const store = await openSqliteStore(path);
-    cleanups.push(() => store.close());
+    cleanUpLater(() => store.close());
     const events = await store.history({ objectId: 'crash', includeServices: true });
     const perBatch = new Map<number, number>();
     for (const event of events) {

@@ -1,68 +1,12 @@
 // Acknowledgements and downtime windows, run against both backends: SQLite in a temporary
 // file and PostgreSQL in a freshly created database (dropped afterwards).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import pg from 'pg';
-import { openPostgresStore } from '../../src/store/postgres/index.ts';
-import { openSqliteStore } from '../../src/store/sqlite/index.ts';
-import type { Store } from '../../src/store/store.ts';
+import { describe, it } from 'node:test';
 import type { NewDowntime } from '../../src/store/suppressions.ts';
+import { backends } from './backends.ts';
 
-const POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const T0 = Date.UTC(2025, 5, 2, 8, 0, 0);
 const HOUR = 3_600_000;
-
-interface Backend {
-  name: 'sqlite' | 'postgres';
-  open(): Promise<Store>;
-}
-
-const cleanups: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-});
-
-const tempDir = mkdtempSync(join(tmpdir(), 'vigil-suppressions-'));
-cleanups.push(async () => rmSync(tempDir, { recursive: true, force: true }));
-let files = 0;
-
-const sqlite: Backend = {
-  name: 'sqlite',
-  async open() {
-    const store = await openSqliteStore(join(tempDir, `store-${files++}.db`));
-    cleanups.push(() => store.close());
-    await store.migrate();
-    return store;
-  },
-};
-
-async function adminQuery(query: string): Promise<void> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  try {
-    await client.query(query);
-  } finally {
-    await client.end();
-  }
-}
-
-const postgres: Backend = {
-  name: 'postgres',
-  async open() {
-    const database = `vigil_supp_test_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
-    await adminQuery(`create database ${database}`);
-    cleanups.push(() => adminQuery(`drop database if exists ${database} with (force)`));
-    const url = new URL(POSTGRES_URL);
-    url.pathname = `/${database}`;
-    const store = await openPostgresStore(url.toString());
-    cleanups.push(() => store.close());
-    await store.migrate();
-    return store;
-  },
-};
 
 const recurring: NewDowntime = {
   target: { kind: 'hostgroup', name: 'db' },
@@ -79,7 +23,7 @@ const recurring: NewDowntime = {
   createdAt: T0 - 1,
 };
 
-for (const backend of [sqlite, postgres]) {
+for (const backend of backends) {
   describe(`${backend.name}: acknowledgements and downtime`, () => {
     it('round-trips an acknowledgement; a new one on the same object replaces the old', async () => {
       const store = await backend.open();

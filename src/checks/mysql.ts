@@ -4,6 +4,7 @@ import type { PerfDatum } from '../model/types.ts';
 import { ServiceState as State } from '../model/types.ts';
 import type { CheckKind } from './check.ts';
 import {
+  databaseTimingParams,
   errorText,
   type Finding,
   noAnswerWithin,
@@ -17,13 +18,7 @@ import {
   timeDatum,
   untilAbort,
 } from './native.ts';
-import {
-  fixedRange,
-  perfdataRanges,
-  type ThresholdRange,
-  thresholdSchema,
-  worstState,
-} from './thresholds.ts';
+import { fixedRange, perfdataRanges, type ThresholdRange, worstState } from './thresholds.ts';
 
 const params = z
   .strictObject({
@@ -38,14 +33,7 @@ const params = z
       .default('any'),
     /** Without it, role primary expects read_only OFF and role replica expects ON. */
     expect_read_only: z.boolean().optional(),
-    /** Seconds behind the primary; default warn 30, crit 120. */
-    lag_warn: thresholdSchema.optional(),
-    lag_crit: thresholdSchema.optional(),
-    /** A query of your own, run after the built-in ones; its time is `time_query`. */
-    query: z.string().min(1).optional(),
-    /** Total time in seconds (connect and all queries). */
-    warn: thresholdSchema.optional(),
-    crit: thresholdSchema.optional(),
+    ...databaseTimingParams,
   })
   .refine(...onePasswordSource);
 type MysqlParams = z.infer<typeof params>;

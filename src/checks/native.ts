@@ -10,7 +10,7 @@ import {
   ServiceState as State,
 } from '../model/types.ts';
 import type { CheckOutcome } from './check.ts';
-import { breachedRange, perfdataRanges, stateFor, type Thresholds } from './thresholds.ts';
+import { breachedRange, perfdataRanges, stateFor, type Thresholds, thresholdSchema } from './thresholds.ts';
 
 /** Rejection of `untilAbort`: lets a kind tell its own timeout apart from a driver's error. */
 export class TimedOut extends Error {}
@@ -104,6 +104,18 @@ export const passwordParams = {
   password: z.string().optional(),
   /** Read at every run, so a rotated secret needs no reload; a trailing newline is dropped. */
   password_file: z.string().min(1).optional(),
+};
+
+/** Replication lag, a query of the user's own and total time: the same params for every database kind. */
+export const databaseTimingParams = {
+  /** Seconds a replica or standby is behind; default warn 30, crit 120. */
+  lag_warn: thresholdSchema.optional(),
+  lag_crit: thresholdSchema.optional(),
+  /** A query of your own, run after the built-in ones; its time is `time_query`. */
+  query: z.string().min(1).optional(),
+  /** Total time in seconds (connect and all queries). */
+  warn: thresholdSchema.optional(),
+  crit: thresholdSchema.optional(),
 };
 
 interface PasswordSource {

@@ -5,6 +5,7 @@ import type { PerfDatum } from '../model/types.ts';
 import { ServiceState as State } from '../model/types.ts';
 import type { CheckKind } from './check.ts';
 import {
+  databaseTimingParams,
   errorText,
   type Finding,
   noAnswerWithin,
@@ -18,7 +19,7 @@ import {
   timeDatum,
   untilAbort,
 } from './native.ts';
-import { fixedRange, perfdataRanges, thresholdSchema, worstState } from './thresholds.ts';
+import { fixedRange, perfdataRanges, worstState } from './thresholds.ts';
 
 const params = z
   .strictObject({
@@ -34,14 +35,7 @@ const params = z
       .default('disable'),
     /** true: must be a standby (in recovery); false: must be a primary. Unset: either. */
     expect_recovery: z.boolean().optional(),
-    /** Seconds a standby's replay is behind; default warn 30, crit 120. */
-    lag_warn: thresholdSchema.optional(),
-    lag_crit: thresholdSchema.optional(),
-    /** A query of your own, run after the built-in one; its time is `time_query`. */
-    query: z.string().min(1).optional(),
-    /** Total time in seconds (connect and all queries). */
-    warn: thresholdSchema.optional(),
-    crit: thresholdSchema.optional(),
+    ...databaseTimingParams,
   })
   .refine(...onePasswordSource);
 type PostgresParams = z.infer<typeof params>;

@@ -1,11 +1,10 @@
-// The socket factory the http kind hands to its undici Client. Doing the lookup, the TCP
-// connect and the TLS handshake here (instead of undici's own connector) lets every
-// phase be timed, lets the TLS verdict keep the peer certificate for the report, and
-// lets an aborted check destroy a socket that undici does not own yet.
+// The socket factory of the http kind's requests. Doing the lookup, the TCP connect and
+// the TLS handshake here lets every phase be timed, lets the TLS verdict keep the peer
+// certificate for the report, and lets an aborted check destroy a socket that no request
+// owns yet.
 import { lookup } from 'node:dns';
 import net from 'node:net';
 import tls from 'node:tls';
-import type { buildConnector } from 'undici';
 import { describeVerifyError } from '../tls/certificate.ts';
 
 export interface TlsSettings {
@@ -51,8 +50,8 @@ export class TimedConnector {
   readonly timings: ConnectTimings = { dnsMs: 0, connectMs: 0, tlsMs: 0, connections: 0, readyAt: 0 };
   /** The peer of the most recent TLS connection. */
   tlsPeer: TlsPeer | undefined;
-  /** The last error a socket reported after it was handed to undici, which undici may
-   * reduce to "other side closed": a TLS alert or ECONNRESET says more. */
+  /** The last error a socket reported after it was handed to a request, which the request
+   * may reduce to "socket hang up": a TLS alert or ECONNRESET says more. */
   lastSocketError: NodeJS.ErrnoException | undefined;
   /** Where a connection attempt in progress is, for the timeout message. */
   phase: ConnectPhase | undefined;
@@ -61,10 +60,10 @@ export class TimedConnector {
 
   constructor(private readonly tlsSettings: TlsSettings) {}
 
-  readonly connect: buildConnector.connector = (options, callback) => {
-    const https = options.protocol === 'https:';
-    const port = Number(options.port) || (https ? 443 : 80);
-    const hostname = options.hostname;
+  readonly connect = (url: URL, callback: (error: Error | null, socket: net.Socket | null) => void): void => {
+    const https = url.protocol === 'https:';
+    const port = Number(url.port) || (https ? 443 : 80);
+    const hostname = url.hostname.replace(/^\[|\]$/g, '');
     let settled = false;
     const fail = (error: Error) => {
       if (settled) return;
@@ -176,8 +175,7 @@ export class TimedConnector {
   }
 
   private noteSocketError(error: NodeJS.ErrnoException): void {
-    // undici destroys the socket with its own error afterwards; keep the original cause.
-    if (!error.code?.startsWith('UND_ERR')) this.lastSocketError = error;
+    this.lastSocketError = error;
   }
 
   private track<S extends net.Socket>(socket: S): S {

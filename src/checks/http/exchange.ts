@@ -1,12 +1,12 @@
-// One HTTP request/response over an undici Client, read through the low-level dispatch
-// handler so the first response byte is timed and the body is cut at `maxBody` without
-// buffering more.
-import type { IncomingHttpHeaders } from 'node:http';
-import type { Client, Dispatcher } from 'undici';
+// One HTTP request/response on a connection of its own, over node:http with the timed
+// connector supplying the socket. node:http's parser is native, which matters at thousands
+// of checks a second; the body is cut at `maxBody` without buffering more.
+import http, { type IncomingHttpHeaders } from 'node:http';
+import type net from 'node:net';
 import { ConnectError, errorText, type TimedConnector } from './connector.ts';
 
 export interface ExchangeRequest {
-  path: string;
+  url: URL;
   method: string;
   headers: Record<string, string>;
   body?: string;
@@ -37,10 +37,7 @@ export interface ExchangeProgress {
   bytes: number;
 }
 
-class BodyCapReached extends Error {}
-
 export function exchange(
-  client: Client,
   request: ExchangeRequest,
   progress: ExchangeProgress,
   connector: TimedConnector,
@@ -54,90 +51,89 @@ export function exchange(
       settled = true;
       resolve(result);
     };
-    const finish = () => {
-      if (!response) return settle({ ok: false, reason: 'connection ended without a response' });
-      if (request.keepBody) response.body = Buffer.concat(chunks);
-      settle({ ok: true, response });
+    const fail = (error: Error) => {
+      // A socket that closes under the parser is reported as "socket hang up" or "aborted";
+      // the socket's own error (a TLS alert, ECONNRESET) names the cause better. It may
+      // arrive a turn of the event loop later than the request's error.
+      setImmediate(() => settle({ ok: false, reason: describeError(error, response, connector) }));
     };
-    const handler: Dispatcher.DispatchHandler = {
-      // undici recognises a handler of this API by this method.
-      onRequestStart() {},
-      onResponseStart(_controller, status, headers, statusText) {
-        // 1xx interim responses do not end the wait for the real one.
-        if (status < 200) return;
-        progress.stage = 'reading the body';
-        response = {
-          status,
-          statusText: statusText ?? '',
-          headers,
-          body: undefined,
-          bytes: 0,
-          truncated: false,
-          headersAt: performance.now(),
-        };
-      },
-      onResponseData(controller, chunk) {
-        if (!response || settled) return;
-        const room = request.maxBody - response.bytes;
+    const { url } = request;
+    progress.stage = 'waiting for the response headers';
+    let outgoing: http.ClientRequest;
+    try {
+      outgoing = http.request({
+        method: request.method,
+        host: url.hostname.replace(/^\[|\]$/g, ''),
+        port: url.port,
+        path: `${url.pathname}${url.search}`,
+        headers: { connection: 'close', ...request.headers },
+        createConnection: (_options, onCreate) => {
+          // node:http reads the socket only when there is no error.
+          connector.connect(url, (error, socket) => onCreate(error, socket as net.Socket));
+          return undefined;
+        },
+      });
+    } catch (error) {
+      return settle({ ok: false, reason: `request not sent: ${(error as Error).message}` });
+    }
+    outgoing.on('error', fail);
+    outgoing.on('response', (incoming) => {
+      progress.stage = 'reading the body';
+      const current: ExchangeResponse = {
+        status: incoming.statusCode ?? 0,
+        statusText: incoming.statusMessage ?? '',
+        headers: incoming.headers,
+        body: undefined,
+        bytes: 0,
+        truncated: false,
+        headersAt: performance.now(),
+      };
+      response = current;
+      const finish = () => {
+        if (request.keepBody) current.body = Buffer.concat(chunks);
+        settle({ ok: true, response: current });
+      };
+      incoming.on('data', (chunk: Buffer) => {
+        if (settled) return;
+        const room = request.maxBody - current.bytes;
         const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
-        response.bytes += kept.length;
-        progress.bytes = response.bytes;
+        current.bytes += kept.length;
+        progress.bytes = current.bytes;
         if (request.keepBody) chunks.push(kept);
-        if (response.bytes >= request.maxBody) {
+        if (current.bytes >= request.maxBody) {
           // A body of exactly maxBody declared bytes is complete; anything else may go on
           // forever: stop here, and let the caller decide whether the part read is enough.
-          const declared = Number(response.headers['content-length']);
-          if (chunk.length === room && declared === response.bytes) return;
-          response.truncated = true;
+          const declared = Number(current.headers['content-length']);
+          if (chunk.length === room && declared === current.bytes) return;
+          current.truncated = true;
           finish();
-          controller.abort(new BodyCapReached('max_body reached'));
+          incoming.destroy();
         }
-      },
-      onResponseEnd() {
-        finish();
-      },
-      onResponseError(_controller, error) {
-        if (error instanceof BodyCapReached) return;
-        const describe = () =>
-          settle({ ok: false, reason: describeError(error, response, progress, connector) });
-        // undici acts on the end of the stream before the TLS layer reports the alert that
-        // came with it: give the socket's error one turn of the event loop to arrive.
-        if ((error as NodeJS.ErrnoException).code === 'UND_ERR_SOCKET') setImmediate(describe);
-        else describe();
-      },
-    };
-    progress.stage = 'waiting for the response headers';
-    try {
-      client.dispatch(
-        {
-          path: request.path,
-          method: request.method as Dispatcher.HttpMethod,
-          headers: request.headers,
-          ...(request.body === undefined ? {} : { body: request.body }),
-        },
-        handler,
-      );
-    } catch (error) {
-      settle({ ok: false, reason: `request not sent: ${(error as Error).message}` });
-    }
+      });
+      incoming.on('end', () => {
+        if (incoming.complete) finish();
+      });
+      incoming.on('error', fail);
+      incoming.on('aborted', () => fail(new Error('the connection closed before the body ended')));
+      incoming.on('close', () => {
+        if (!incoming.complete) fail(new Error('the connection closed before the body ended'));
+      });
+    });
+    outgoing.end(request.body);
   });
 }
 
 function describeError(
   error: Error,
   response: ExchangeResponse | undefined,
-  progress: ExchangeProgress,
   connector: TimedConnector,
 ): string {
   if (error instanceof ConnectError) return error.message;
-  // undici reports a socket that closed under it as UND_ERR_SOCKET "other side closed";
-  // the socket's own error (a TLS alert, ECONNRESET) names the cause better.
-  const cause =
-    (error as NodeJS.ErrnoException).code === 'UND_ERR_SOCKET' ? connector.lastSocketError : undefined;
-  const shown = cause ?? error;
-  const code = (shown as NodeJS.ErrnoException).code;
+  const code = (error as NodeJS.ErrnoException).code;
+  const closedUnder = code === 'ECONNRESET' && /socket hang up|aborted/.test(error.message);
+  const shown = (closedUnder || !code ? connector.lastSocketError : undefined) ?? error;
   const detail = errorText(shown);
-  if (code?.startsWith('HPE_') || error.name === 'HTTPParserError') return `invalid HTTP response: ${detail}`;
+  if (code?.startsWith('HPE_')) return `invalid HTTP response: ${detail}`;
   if (response) return `connection failed after ${response.bytes} bytes of the body: ${detail}`;
   return `connection failed before the response headers: ${detail}`;
 }

@@ -223,6 +223,7 @@ function buildModel(
     contacts: new Map(),
     contactGroups: new Map(),
     escalationPolicies: new Map(),
+    components: new Map(),
   };
 }
 

@@ -1,10 +1,15 @@
 // `npm run bench -- NAME [options]`: runs one benchmark; each prints one JSON line last.
 const benches: Record<string, () => Promise<{ main(argv: string[]): Promise<void> }>> = {
   alerting: () => import('./alerting.ts'),
+  api: () => import('./api.ts'),
+  availability: () => import('./availability.ts'),
   engine: () => import('./engine.ts'),
+  maintenance: () => import('./maintenance.ts'),
   noise: () => import('./noise.ts'),
+  proxy: () => import('./proxy.ts'),
   startup: () => import('./startup.ts'),
   checks: () => import('./checks.ts'),
+  'dashboard-page': () => import('./dashboard-page.ts'),
   topology: () => import('./topology.ts'),
 };
 

@@ -16,6 +16,8 @@ import type { Daemon } from './daemon.ts';
 // authenticated by `settings.chatbot`'s shared secret. Without a secret both answer 404.
 // Acknowledgements and downtime are written to the store and read back by the daemon at
 // once, as the API's own routes do, so their notifications are queued before the answer.
+// The routes are public to the API's own sign-in (they check their own secret); what the
+// bot changes is audited with via 'chat' and the chat user as actor.
 
 /** Slack refuses requests whose timestamp is further than this from now; so does Vigil. */
 const SLACK_MAX_SKEW_MS = 5 * 60_000;
@@ -55,6 +57,7 @@ export function registerChatRoutes(
     scope.post(
       '/api/v1/chat/slack',
       {
+        config: { access: 'public' },
         bodyLimit: CHAT_BODY_LIMIT,
         // The timestamp is checked before the body is read: a stale request costs nothing.
         onRequest: async (request, reply) => {
@@ -92,7 +95,7 @@ export function registerChatRoutes(
         if (form.get('ssl_check') === '1') return {};
         const user = form.get('user_name') || form.get('user_id') || '';
         const line = chatCommandLine(form.get('command') ?? '', slackUnescape(form.get('text') ?? ''));
-        const result = await answer(daemon, user, line, clock());
+        const result = await answer(daemon, user, line, clock(), request.ip);
         return {
           response_type: result.toRoom ? 'in_channel' : 'ephemeral',
           text: slackEscape(result.text),
@@ -103,6 +106,7 @@ export function registerChatRoutes(
     scope.post<{ Body: { user: string; text: string } }>(
       '/api/v1/chat',
       {
+        config: { access: 'public' },
         bodyLimit: CHAT_BODY_LIMIT,
         schema: { body: jsonBody },
         onRequest: async (request, reply) => {
@@ -116,7 +120,7 @@ export function registerChatRoutes(
         },
       },
       async (request, reply) => {
-        const result = await answer(daemon, request.body.user, request.body.text, clock());
+        const result = await answer(daemon, request.body.user, request.body.text, clock(), request.ip);
         if (result.failed) reply.code(503);
         return { text: result.text, ok: result.ok };
       },
@@ -137,10 +141,11 @@ async function answer(
   user: string,
   line: string,
   now: number,
+  remoteAddress: string,
 ): Promise<ChatReply & { failed?: true }> {
   const command = parseChatCommand(line);
   try {
-    const reply = await answerChatCommand(command, chatContext(daemon, user, now));
+    const reply = await answerChatCommand(command, chatContext(daemon, user, now, remoteAddress));
     daemon.log.info({ user, command: command.kind, ok: reply.ok }, `chat: ${user}: ${line.slice(0, 200)}`);
     return reply;
   } catch (error) {
@@ -150,8 +155,12 @@ async function answer(
   }
 }
 
-function chatContext(daemon: Daemon, user: string, now: number): ChatContext {
+function chatContext(daemon: Daemon, user: string, now: number, remoteAddress: string): ChatContext {
   const model = daemon.engine.currentModel;
+  const audit = (action: string, target: string, detail: Record<string, unknown> = {}) =>
+    daemon.store.audit
+      .record({ at: now, actor: user, via: 'chat', action, target, detail, remoteAddress })
+      .catch((error: unknown) => daemon.log.error({ err: error, action }, 'audit log write failed'));
   return {
     user,
     now,
@@ -162,15 +171,23 @@ function chatContext(daemon: Daemon, user: string, now: number): ChatContext {
     acknowledge: async (ack) => {
       await daemon.store.acknowledgements.add(ack);
       await daemon.suppressions.refresh();
+      await audit('acknowledgement.add', ack.objectId, { comment: ack.comment, sticky: ack.sticky });
     },
     unacknowledge: async (objectId, reason) => {
       const removed = await daemon.store.acknowledgements.remove(objectId, now, reason);
-      if (removed > 0) await daemon.suppressions.refresh();
+      if (removed > 0) {
+        await daemon.suppressions.refresh();
+        await audit('acknowledgement.remove', objectId);
+      }
       return removed > 0;
     },
     scheduleDowntime: async (downtime) => {
       const saved = await daemon.store.downtimes.add(downtime);
       await daemon.suppressions.refresh();
+      await audit('downtime.add', String(saved.id), {
+        target: `${saved.target.kind}:${saved.target.name}`,
+        comment: saved.comment,
+      });
       return saved;
     },
   };

@@ -1,14 +1,32 @@
-import Fastify from 'fastify';
-import { withBadges } from '../alerting/badges.ts';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { describeState } from '../model/problems.ts';
-import { problemGroups } from '../topology/problem-groups.ts';
+import { audit, metricsGate, type RouteAccess, registerAuth } from './auth/index.ts';
+import { registerAvailabilityRoutes } from './availability-routes.ts';
 import { registerChatRoutes } from './chat-routes.ts';
 import type { Daemon } from './daemon.ts';
+import { registerDeployRoutes } from './deploy-routes.ts';
+import { registerForecastRoutes } from './forecast-routes.ts';
+import { registerIncidentRoutes } from './incident-routes.ts';
+import { registerOpenApi, registerOpenApiRoute } from './openapi.ts';
 import { registerReportRoutes } from './report-routes.ts';
+import { errorResponse, stateRowSchema } from './routes/common.ts';
+import { registerErrorAnswers } from './routes/errors.ts';
+import { registerV1Routes } from './routes/index.ts';
+import { registerSubscriberRoutes } from './subscriber-routes.ts';
 import { registerSuppressionRoutes } from './suppression-routes.ts';
+
+/** Adds routes to the API (the web dashboard does); called after the API's own routes. */
+export type RouteRegistrar = (app: FastifyInstance, daemon: Daemon) => void;
+
+export interface ApiOptions {
+  /** Extra routes, e.g. the dashboard's pages; the API itself does not import them. */
+  registrars?: readonly RouteRegistrar[];
+}
 
 export interface RunningApi {
   address: string;
+  /** Every route with the access it declares (src/api/access.ts). */
+  routes: readonly RouteAccess[];
   close(): Promise<void>;
 }
 
@@ -16,7 +34,11 @@ export interface RunningApi {
  * The daemon's HTTP interface: health, Prometheus metrics, current problems and reload.
  * It listens on loopback by default; see docs/operations.md before exposing it.
  */
-export async function startApi(daemon: Daemon, listen: string): Promise<RunningApi> {
+export async function startApi(
+  daemon: Daemon,
+  listen: string,
+  options: ApiOptions = {},
+): Promise<RunningApi> {
   const { host, port } = parseListen(listen);
   const app = Fastify({
     logger: false,
@@ -37,40 +59,63 @@ export async function startApi(daemon: Daemon, listen: string): Promise<RunningA
       ),
   });
 
-  app.get('/health', async () => ({ status: 'ok' }));
+  // Before every route, so the OpenAPI document lists them all.
+  await registerOpenApi(app);
+  registerErrorAnswers(app, daemon.log);
+  // Before every route: the gate that enforces each route's `config.access` (src/api/access.ts).
+  const auth = await registerAuth(app, daemon);
 
-  app.get('/metrics', async (_request, reply) => {
-    reply.type('text/plain; version=0.0.4');
-    return prometheusMetrics(daemon);
-  });
+  app.get('/health', { config: { access: 'public' } }, async () => ({ status: 'ok' }));
 
-  // Hard problems grouped by root cause; what each cause explains is listed under it.
-  app.get('/api/v1/problems', async () => {
-    const model = daemon.engine.currentModel;
-    const groups = problemGroups(model, daemon.engine.allStates());
-    return { problems: withBadges(groups, daemon.suppressions, Date.now()) };
-  });
+  app.get(
+    '/metrics',
+    { config: { access: 'public' }, onRequest: metricsGate(daemon) },
+    async (_request, reply) => {
+      reply.type('text/plain; version=0.0.4');
+      return `${prometheusMetrics(daemon)}${(await v1.metricLines()).join('\n')}\n`;
+    },
+  );
 
-  app.get<{ Params: { '*': string } }>('/api/v1/objects/*', async (request, reply) => {
-    const id = request.params['*'];
-    const model = daemon.engine.currentModel;
-    const state = daemon.engine.stateOf(id);
-    if (!model.hosts.has(id) && !model.services.has(id)) {
-      reply.code(404);
-      return { error: `no host or service "${id}"` };
-    }
-    return state ? describeState(model, state) : { objectId: id, state: 'PENDING' };
-  });
+  // /api/v1: problems, hosts, services, history, perfdata, notifications, live events, results.
+  const v1 = registerV1Routes(app, daemon);
+  registerOpenApiRoute(app);
 
-  app.post('/api/v1/reload', async (_request, reply) => {
-    const outcome = await daemon.reload();
-    if (!outcome.ok) reply.code(422);
-    return outcome;
-  });
+  app.get<{ Params: { '*': string } }>(
+    '/api/v1/objects/*',
+    { schema: objectSchema },
+    async (request, reply) => {
+      const id = request.params['*'];
+      const model = daemon.engine.currentModel;
+      const state = daemon.engine.stateOf(id);
+      if (!model.hosts.has(id) && !model.services.has(id)) {
+        reply.code(404);
+        return { error: `no host or service "${id}"` };
+      }
+      return state ? describeState(model, state) : { objectId: id, state: 'PENDING' };
+    },
+  );
+
+  app.post(
+    '/api/v1/reload',
+    { config: { access: 'admin' }, schema: reloadSchema },
+    async (request, reply) => {
+      const outcome = await daemon.reload();
+      await audit(daemon, request, 'config.reload', '', { ok: outcome.ok });
+      if (!outcome.ok) reply.code(422);
+      return outcome;
+    },
+  );
 
   registerSuppressionRoutes(app, daemon);
   registerChatRoutes(app, daemon);
   registerReportRoutes(app, daemon);
+  registerAvailabilityRoutes(app, daemon);
+  registerDeployRoutes(app, daemon);
+  registerForecastRoutes(app, daemon);
+  registerIncidentRoutes(app, daemon);
+  registerSubscriberRoutes(app, daemon);
+
+  for (const register of options.registrars ?? []) register(app, daemon);
 
   await app.listen({ host, port });
   const bound = app.server.address();
@@ -78,8 +123,38 @@ export async function startApi(daemon: Daemon, listen: string): Promise<RunningA
     typeof bound === 'object' && bound
       ? `${bound.address.includes(':') ? `[${bound.address}]` : bound.address}:${bound.port}`
       : listen;
-  return { address, close: () => app.close() };
+  await auth.afterListen(address);
+  return { address, routes: auth.routes, close: () => app.close() };
 }
+
+const objectSchema = {
+  tags: ['hosts'],
+  summary: "One object's current state",
+  description:
+    'The state row of a host (`HOST`) or service (`HOST/SERVICE`); see /api/v1/hosts/{name} for more.',
+  params: { type: 'object', properties: { '*': { type: 'string', description: 'HOST or HOST/SERVICE.' } } },
+  response: {
+    200: { ...stateRowSchema, properties: { ...stateRowSchema.properties, objectId: { type: 'string' } } },
+    404: errorResponse,
+  },
+};
+
+const reloadSchema = {
+  tags: ['operations'],
+  summary: 'Reload the configuration',
+  description:
+    'What `vigil reload` calls. An invalid configuration is refused (422) and the running one stays.',
+  response: {
+    200: {
+      type: 'object',
+      properties: { ok: { type: 'boolean' }, summary: { type: 'object', additionalProperties: true } },
+    },
+    422: {
+      type: 'object',
+      properties: { ok: { type: 'boolean' }, errors: { type: 'array', items: { type: 'string' } } },
+    },
+  },
+};
 
 export function parseListen(listen: string): { host: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(listen.trim());

@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { intervalAt, nextChangeOf } from '../alerting/downtime.ts';
 import { acknowledgementFromRequest, downtimeFromRequest } from '../alerting/operator-requests.ts';
+import { audit, authorOf } from './auth/index.ts';
 import type { Daemon } from './daemon.ts';
 
 // Acknowledgements and downtime over HTTP. Writes go to the store (as the CLI's do), then the
 // daemon reads them back at once, so the acknowledgement notification or the downtime-start
-// note is queued before the answer.
+// note is queued before the answer. Changes need the operator role; the author is the
+// signed-in user (a body `author` counts only for the local CLI's token), and each is audited.
 
 const text = { type: 'string' } as const;
 const name = { type: 'string', minLength: 1 } as const;
@@ -13,7 +15,7 @@ const name = { type: 'string', minLength: 1 } as const;
 const ackBody = {
   type: 'object',
   additionalProperties: false,
-  required: ['object', 'comment', 'author'],
+  required: ['object', 'comment'],
   properties: { object: name, comment: text, author: name, sticky: { type: 'boolean' }, expire: name },
 } as const;
 
@@ -27,7 +29,7 @@ const unackBody = {
 const downtimeBody = {
   type: 'object',
   additionalProperties: false,
-  required: ['target', 'author', 'comment'],
+  required: ['target', 'comment'],
   properties: {
     target: name,
     for: name,
@@ -46,7 +48,7 @@ const downtimeBody = {
 interface AckBody {
   object: string;
   comment: string;
-  author: string;
+  author?: string;
   sticky?: boolean;
   expire?: string;
 }
@@ -61,17 +63,18 @@ interface DowntimeBody {
   time_zone?: string;
   services?: boolean;
   children?: boolean;
-  author: string;
+  author?: string;
   comment: string;
 }
 
 export function registerSuppressionRoutes(app: FastifyInstance, daemon: Daemon): void {
+  const operator = { access: 'operator' } as const;
   app.post<{ Body: AckBody }>(
     '/api/v1/acknowledgements',
-    { schema: { body: ackBody } },
+    { config: operator, schema: { body: ackBody } },
     async (request, reply) => {
       const now = Date.now();
-      const body = request.body;
+      const body = { ...request.body, author: authorOf(request, request.body.author) };
       const ack = acknowledgementFromRequest(
         daemon.engine.currentModel,
         daemon.engine.stateOf(body.object),
@@ -84,6 +87,11 @@ export function registerSuppressionRoutes(app: FastifyInstance, daemon: Daemon):
       }
       const saved = await daemon.store.acknowledgements.add(ack);
       await daemon.suppressions.refresh();
+      await audit(daemon, request, 'acknowledgement.add', saved.objectId, {
+        comment: saved.comment,
+        sticky: saved.sticky,
+        expiresAt: saved.expiresAt,
+      });
       reply.code(201);
       return { acknowledgement: saved };
     },
@@ -91,9 +99,10 @@ export function registerSuppressionRoutes(app: FastifyInstance, daemon: Daemon):
 
   app.delete<{ Body: { object: string; author?: string } }>(
     '/api/v1/acknowledgements',
-    { schema: { body: unackBody } },
+    { config: operator, schema: { body: unackBody } },
     async (request, reply) => {
-      const { object, author } = request.body;
+      const { object } = request.body;
+      const author = authorOf(request, request.body.author);
       const removed = await daemon.store.acknowledgements.remove(
         object,
         Date.now(),
@@ -104,6 +113,7 @@ export function registerSuppressionRoutes(app: FastifyInstance, daemon: Daemon):
         return { error: `${object} is not acknowledged` };
       }
       await daemon.suppressions.refresh();
+      await audit(daemon, request, 'acknowledgement.remove', object);
       return { removed: object };
     },
   );
@@ -128,12 +138,16 @@ export function registerSuppressionRoutes(app: FastifyInstance, daemon: Daemon):
 
   app.post<{ Body: DowntimeBody }>(
     '/api/v1/downtimes',
-    { schema: { body: downtimeBody } },
+    { config: operator, schema: { body: downtimeBody } },
     async (request, reply) => {
       const { time_zone, ...rest } = request.body;
       const downtime = downtimeFromRequest(
         daemon.engine.currentModel,
-        { ...rest, ...(time_zone !== undefined ? { timeZone: time_zone } : {}) },
+        {
+          ...rest,
+          author: authorOf(request, rest.author),
+          ...(time_zone !== undefined ? { timeZone: time_zone } : {}),
+        },
         Date.now(),
       );
       if (typeof downtime === 'string') {
@@ -142,6 +156,12 @@ export function registerSuppressionRoutes(app: FastifyInstance, daemon: Daemon):
       }
       const saved = await daemon.store.downtimes.add(downtime);
       await daemon.suppressions.refresh();
+      await audit(daemon, request, 'downtime.add', String(saved.id), {
+        target: `${saved.target.kind}:${saved.target.name}`,
+        startAt: saved.startAt,
+        endAt: saved.endAt,
+        comment: saved.comment,
+      });
       reply.code(201);
       return { downtime: saved };
     },
@@ -150,6 +170,7 @@ export function registerSuppressionRoutes(app: FastifyInstance, daemon: Daemon):
   app.delete<{ Params: { id: string } }>(
     '/api/v1/downtimes/:id',
     {
+      config: operator,
       schema: {
         params: { type: 'object', properties: { id: { type: 'string', pattern: '^[1-9][0-9]*$' } } },
       },
@@ -162,6 +183,7 @@ export function registerSuppressionRoutes(app: FastifyInstance, daemon: Daemon):
         return { error: exists ? `downtime ${id} was already cancelled` : `no downtime ${id}` };
       }
       await daemon.suppressions.refresh();
+      await audit(daemon, request, 'downtime.cancel', String(id));
       return { cancelled: id };
     },
   );

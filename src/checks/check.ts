@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { StoredSeries } from '../forecast/stored-series.ts';
 import type { Host, PerfDatum, Service, ServiceState } from '../model/types.ts';
 import type { Spawner } from './plugin/spawner.ts';
 
@@ -25,6 +26,11 @@ export interface CheckEnv {
   userMacros: Record<string, string>;
   /** Shared process spawner for plugin checks. */
   spawner: Spawner;
+  /**
+   * One label's stored perfdata of an object in [since, until], for checks that judge history
+   * (forecast). Absent where no store is at hand (a remote worker).
+   */
+  perfdata?: (objectId: string, label: string, since: number, until: number) => Promise<StoredSeries>;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { CheckKind } from './check.ts';
 import { dnsCheck } from './dns.ts';
 import { dummyCheck } from './dummy.ts';
+import { forecastCheck } from './forecast.ts';
 import { httpCheck } from './http.ts';
 import { modulesCheck } from './modules.ts';
 import { mysqlCheck } from './mysql.ts';
@@ -25,5 +26,6 @@ export const checkKinds: ReadonlyMap<string, CheckKind<unknown>> = new Map(
     redisCheck,
     postgresCheck,
     modulesCheck,
+    forecastCheck,
   ].map((kind) => [kind.kind, kind as CheckKind<unknown>]),
 );

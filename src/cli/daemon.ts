@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { registerDashboard } from '../../web/dashboard.ts';
 import { type Alert, alertFromProblem } from '../alerting/alert.ts';
 import { channelKinds } from '../alerting/channels/index.ts';
 import { DeliveryWorker } from '../alerting/delivery.ts';
@@ -7,7 +8,10 @@ import { buildAlertPipeline, deliveryPath } from '../alerting/index.ts';
 import type { Stage } from '../alerting/pipeline.ts';
 import { Suppressions } from '../alerting/suppressions.ts';
 import type { Daemon, ReloadOutcome } from '../api/daemon.ts';
+import { EventBus, publishProblems, publishStateEvents, publishSuppressionAlerts } from '../api/events.ts';
 import { startApi } from '../api/server.ts';
+import { statusParts } from '../status/incidents/daemon-parts.ts';
+import { LedgerKeeper } from '../availability/ledger-keeper.ts';
 import { Spawner } from '../checks/plugin/spawner.ts';
 import { formatConfigError } from '../config/errors.ts';
 import { loadConfig } from '../config/load.ts';
@@ -40,12 +44,24 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const store = await openStore(storeSettings);
   await store.migrate();
   const restored = await store.loadStates();
+  // Live events for the API's stream: committed state changes, problems, acknowledgements, downtime.
+  const liveEvents = new EventBus();
   const spawner = new Spawner();
   const delivery = new DeliveryWorker({
     outbox: store.outbox,
     channels: channelKinds,
-    receivers: () => engine.currentModel.receivers,
+    // Configured receivers, and status-site subscribers (each a receiver of its own).
+    receivers: () => status.receivers.view(engine.currentModel),
     log,
+  });
+  // Incidents on the status site follow root-cause problems; subscribers hear of their updates.
+  const status = statusParts({
+    store,
+    model: () => engine.currentModel,
+    stateOf: (objectId) => engine.stateOf(objectId),
+    log,
+    wakeDelivery: () => delivery.wake(),
+    apiBase: () => (daemon.apiAddress ? `http://${daemon.apiAddress}` : ''),
   });
   // Acknowledgements and downtime: written by the CLI and the API, read back every few seconds.
   const suppressions = new Suppressions({
@@ -54,7 +70,19 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     clock: Date.now,
     log,
     stateOf: (objectId) => engine.stateOf(objectId),
-    emit: (alerts) => runAlerts(alerts),
+    emit: (alerts) => {
+      publishSuppressionAlerts(liveEvents, alerts);
+      runAlerts(alerts);
+    },
+  });
+  // The availability ledger follows committed hard states and downtime, and records that we run.
+  const ledgerKeeper = new LedgerKeeper({
+    ledger: store.availability,
+    downtimes: store.downtimes,
+    model: options.model,
+    states: restored,
+    clock: Date.now,
+    log,
   });
   const escalator = new Escalator({
     store: store.escalations,
@@ -87,6 +115,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           log.info({ event }, `${event.objectId}: ${event.kind} ${event.output}`);
       }
       suppressions.noteStateEvents(events);
+      ledgerKeeper.noteStateEvents(events);
+      publishStateEvents(liveEvents, engine.currentModel, events);
       announce(tracker.apply(events));
       for (const objectId of tracker.takeRechecks()) {
         const asked = tracker;
@@ -103,6 +133,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       log.warn({ problem }, describeProblem(model, problem));
       options.onProblem?.(problem);
     }
+    publishProblems(liveEvents, model, problems);
+    void status.incidents.noteProblems(problems);
     const alerts = problems.map((problem) =>
       alertFromProblem(model, problem, engine.stateOf(problem.objectId)),
     );
@@ -136,6 +168,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // Problems open now but never announced (a crash before their notifications were queued)
   // are announced now; announced ones that recovered while Vigil was down resolve.
   announce(tracker.adopt(await store.announced.list()));
+  await ledgerKeeper.start();
+  await status.start();
   engine.start();
   delivery.start();
   await suppressions.start();
@@ -196,6 +230,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     );
     const summary = engine.applyModel(loaded.model);
     suppressions.setModel(loaded.model);
+    ledgerKeeper.setModel(loaded.model);
     pipeline = nextPipeline;
     const previous = tracker;
     tracker = nextTracker;
@@ -217,20 +252,31 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     suppressions,
     reload: serialisedReload,
     apiAddress: undefined,
+    events: liveEvents,
+    deliveryMetrics: () => delivery.metrics,
+    incidents: status.incidents,
+    subscriptions: status.subscriptions,
+    componentStatuses: status.statuses,
     async stop() {
       clearTimeout(firstMaintenance);
       clearInterval(clockTimer);
       clearInterval(maintenanceTimer);
       await suppressions.stop();
+      // Ends the live streams, so closing the API does not wait for their clients.
+      liveEvents.close();
       await api?.close();
       await engine.stop();
       await alerting;
+      await status.stop();
+      await ledgerKeeper.stop();
       await delivery.stop();
       await spawner.close();
       await store.close();
     },
   };
-  const api = settings.listen ? await startApi(daemon, settings.listen) : undefined;
+  const api = settings.listen
+    ? await startApi(daemon, settings.listen, { registrars: [registerDashboard] })
+    : undefined;
   daemon.apiAddress = api?.address;
   return daemon;
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { channelKinds } from '../alerting/channels/index.ts';
 import { checkKinds } from '../checks/index.ts';
 import { parseDuration } from '../model/duration.ts';
+import { isValidTimeZone, parseLocalDateTime } from '../model/zoned-time.ts';
 import { resolveSchedule, type Schedule, type ScheduleConfig } from '../model/oncall.ts';
 import type { TimePeriod } from '../model/time-period.ts';
 import type {
@@ -20,8 +21,10 @@ import type {
   Service,
   Settings,
   SourcePlace,
+  StatusSiteSettings,
 } from '../model/types.ts';
 import { compileModelTopology } from '../topology/from-model.ts';
+import { type PlacedComponent, resolveComponents } from './components.ts';
 import type { ConfigError } from './errors.ts';
 import type { ParsedFile } from './load.ts';
 import type { RawCheck, RawHost, RawService, RawTemplate } from './schema.ts';
@@ -84,6 +87,7 @@ export function resolveModel(
     Placed<NonNullable<ParsedFile['content']['escalation_policies']>[string]>
   >();
   const schedulePlaces = new Map<string, SourcePlace>();
+  const rawComponents: PlacedComponent[] = [];
 
   for (const file of files) {
     const { content, placeOf } = file;
@@ -155,6 +159,9 @@ export function resolveModel(
         'escalation policy',
         fail,
       );
+    }
+    for (const [key, value] of Object.entries(content.components ?? {})) {
+      rawComponents.push({ name: key, value, place: placeOf(['components', key]) });
     }
     for (const [key, value] of Object.entries(content.schedules ?? {})) {
       const place = placeOf(['schedules', key]);
@@ -487,6 +494,16 @@ export function resolveModel(
     escalationPolicies.set(policyName, { name: policyName, steps, repeat: value.repeat ?? 0, source: place });
   }
 
+  // 11. Public components (availability, status site).
+  const components = resolveComponents(rawComponents, { hosts, services, hostGroups }, fail);
+  // 12. The status site: its zone, its uptime start, the channel subscriber mail goes through.
+  if (settingsPlaced?.value.status_site) {
+    const statusSite = resolveStatusSite(settingsPlaced.value.status_site, receivers, (message) =>
+      fail(settingsPlaced.place, `status_site: ${message}`),
+    );
+    if (statusSite) settings.statusSite = statusSite;
+  } else settings.statusSite = resolveStatusSite({}, receivers, () => {});
+
   if (errors.length > 0) return { ok: false, errors: dedupe(errors) };
   const model: Model = {
     settings,
@@ -502,6 +519,7 @@ export function resolveModel(
     contacts,
     contactGroups,
     escalationPolicies,
+    components,
   };
   const topology = compileModelTopology(model);
   if (!topology.ok) {
@@ -576,6 +594,14 @@ function resolveSettings(
             : { secret: raw.chatbot.secret as string },
         }
       : {}),
+    api: {
+      secureCookies: raw.api?.secure_cookies ?? false,
+      metricsRequireToken: raw.api?.metrics_require_token ?? false,
+      // Beside the database: a directory the daemon's user can write and others need not read.
+      cliTokenFile: raw.api?.cli_token_file
+        ? path.resolve(baseDir, raw.api.cli_token_file)
+        : path.join(path.dirname(path.resolve(baseDir, store.path ?? 'vigil.db')), 'vigil-cli.token'),
+    },
     store: {
       kind,
       path: path.resolve(baseDir, store.path ?? 'vigil.db'),
@@ -583,6 +609,64 @@ function resolveSettings(
       resultRetentionMs: durationOr(store.retention?.results, DEFAULTS.resultRetentionMs),
       downsampledRetentionMs: durationOr(store.retention?.downsampled, DEFAULTS.downsampledRetentionMs),
       historyRetentionMs: durationOr(store.retention?.history, DEFAULTS.historyRetentionMs),
+    },
+  };
+}
+
+export const STATUS_SITE_DEFAULTS = {
+  title: 'Status',
+  timeZone: 'UTC',
+  /** Vigil's promise: customers hear of an outage within a minute. */
+  publishDelayMs: 60_000,
+  resolveAfterMs: 10 * 60_000,
+  firstPostPromiseMs: 5 * 60_000,
+  confirmWithinMs: 48 * 3_600_000,
+} as const;
+
+type RawStatusSite = NonNullable<NonNullable<ParsedFile['content']['settings']>['status_site']>;
+
+/** The `status_site` section with its defaults; undefined (after `fail`) when it is unusable. */
+function resolveStatusSite(
+  raw: RawStatusSite,
+  receivers: Map<string, Receiver>,
+  fail: (message: string) => void,
+): StatusSiteSettings | undefined {
+  const timeZone = raw.time_zone ?? STATUS_SITE_DEFAULTS.timeZone;
+  let ok = true;
+  if (!isValidTimeZone(timeZone)) {
+    fail(`time_zone "${timeZone}" is not a known IANA zone (e.g. Europe/Berlin, UTC)`);
+    ok = false;
+  }
+  let uptimeSince = 0;
+  if (raw.uptime_since !== undefined) {
+    const at = ok ? parseLocalDateTime(raw.uptime_since, timeZone) : undefined;
+    if (at === undefined) {
+      fail(`uptime_since "${String(raw.uptime_since)}" is not a date (2026-03-06) or time`);
+      ok = false;
+    } else uptimeSince = at;
+  }
+  const via = raw.subscribers?.email_via;
+  if (via !== undefined) {
+    const receiver = receivers.get(via);
+    if (!receiver || receiver.kind !== 'email') {
+      fail(`subscribers.email_via "${via}" is not a receiver of kind email`);
+      ok = false;
+    }
+  }
+  if (!ok) return undefined;
+  return {
+    title: raw.title ?? STATUS_SITE_DEFAULTS.title,
+    siteUrl: raw.site_url ?? '',
+    timeZone,
+    publishDelayMs: durationOr(raw.publish_delay, STATUS_SITE_DEFAULTS.publishDelayMs),
+    resolveAfterMs: durationOr(raw.resolve_after, STATUS_SITE_DEFAULTS.resolveAfterMs),
+    firstPostPromiseMs: durationOr(raw.first_post_promise, STATUS_SITE_DEFAULTS.firstPostPromiseMs),
+    uptimeSince,
+    subscribers: {
+      ...(via !== undefined ? { emailVia: via } : {}),
+      ...(raw.subscribers?.from !== undefined ? { from: raw.subscribers.from } : {}),
+      confirmWithinMs: durationOr(raw.subscribers?.confirm_within, STATUS_SITE_DEFAULTS.confirmWithinMs),
+      linkBase: raw.subscribers?.link_base ?? '',
     },
   };
 }

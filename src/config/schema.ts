@@ -188,6 +188,41 @@ export const settingsSchema = z.strictObject({
       message: 'give secret or secret_file (one of them)',
     })
     .optional(),
+  // Sign-in and tokens of the HTTP API (docs/security.md).
+  api: z
+    .strictObject({
+      secure_cookies: z.boolean().optional(),
+      metrics_require_token: z.boolean().optional(),
+      cli_token_file: z.string().min(1).optional(),
+    })
+    .optional(),
+  // The public status site and its incidents (docs/status/incidents.md).
+  status_site: z
+    .strictObject({
+      title: z.string().min(1, 'title is empty').max(200).optional(),
+      site_url: z.url({ protocol: /^https?$/, error: 'site_url must be a full http:// or https:// URL' }).optional(),
+      time_zone: z.string().min(1).optional(),
+      /** A draft incident goes public this long after it was opened, unless held. */
+      publish_delay: duration.optional(),
+      /** After every cause recovered: "monitoring", then resolved when it stays quiet this long. */
+      resolve_after: duration.optional(),
+      /** The time from first hard failure to first public post the team promises (for the report). */
+      first_post_promise: positiveDuration.optional(),
+      /** Start of the uptime page's period ("since launch"): a date or time. */
+      uptime_since: z.union([z.string().min(1), z.date()]).optional(),
+      subscribers: z
+        .strictObject({
+          /** An `email` receiver whose server (and, without `from`, sender) subscriber mail uses. */
+          email_via: name.optional(),
+          from: z.string().min(3).optional(),
+          /** Unconfirmed e-mail subscriptions are forgotten after this long. */
+          confirm_within: positiveDuration.optional(),
+          /** Where the daemon's public /status/confirm and /status/unsubscribe answer (default: public_url). */
+          link_base: z.url({ protocol: /^https?$/, error: 'link_base must be a full http:// or https:// URL' }).optional(),
+        })
+        .optional(),
+    })
+    .optional(),
   flap_thresholds: z
     .strictObject({ low: z.number().min(0).max(100), high: z.number().min(0).max(100) })
     .refine((t) => t.low <= t.high, { message: 'low must not exceed high' })
@@ -213,6 +248,40 @@ export const macrosSchema = z.record(
   z.coerce.string(),
 );
 
+const percent = z.number().min(0, 'is a percentage from 0 to 100').max(100, 'is a percentage from 0 to 100');
+const weight = z.number().min(0, 'is a weight from 0 to 1').max(1, 'is a weight from 0 to 1');
+
+/** Component names are what customers read: spaces allowed, "/" not (it separates ids). */
+const componentName = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^/\n]+$/, 'may not contain "/" or line breaks');
+
+/** A public component ("Basecamp", "API"); references are checked in config/components.ts. */
+export const componentSchema = z.strictObject({
+  description: z.string().optional(),
+  parent: z.string().min(1).optional(),
+  match: z
+    .strictObject({
+      services: z.array(objectRef).optional(),
+      hosts: z.array(name).optional(),
+      tags: z.array(z.string().min(1)).optional(),
+      host_groups: z.array(name).optional(),
+    })
+    .optional(),
+  status: z
+    .strictObject({
+      degraded_up_to: percent.optional(),
+      major_from: percent.refine((v) => v > 0, { message: 'must be above 0' }).optional(),
+      warning: z.enum(['degraded', 'ignore']).optional(),
+    })
+    .optional(),
+  partial_weight: weight.optional(),
+  degraded_weight: weight.optional(),
+  target: z.number().gt(0, 'is a percentage above 0').lt(100, 'is a percentage below 100').optional(),
+});
+
 // A section written with nothing under it (`hosts:`) is the same as no section.
 export const fileSchema = z.strictObject({
   settings: settingsSchema.nullish(),
@@ -229,5 +298,6 @@ export const fileSchema = z.strictObject({
   contacts: z.record(name, contactSchema).nullish(),
   contact_groups: z.record(name, z.array(name).min(1, 'a contact group needs members')).nullish(),
   escalation_policies: z.record(name, escalationPolicySchema).nullish(),
+  components: z.record(componentName, componentSchema).nullish(),
 });
 export type RawFile = z.infer<typeof fileSchema>;

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { CheckEnv, CheckKind, CheckOutcome, CheckTarget } from '../checks/check.ts';
 import { checkKinds } from '../checks/index.ts';
 import type { Spawner } from '../checks/plugin/spawner.ts';
+import { readStoredSeries } from '../forecast/stored-series.ts';
 import { failingMask, hostTopologyCode } from '../model/state-codes.ts';
 import { isInPeriod } from '../model/time-period.ts';
 import type { CheckResult, CheckSpec, Dependency, Model, ObjectState, StateEvent } from '../model/types.ts';
@@ -11,7 +12,7 @@ import { LatencyHistogram } from './latency.ts';
 import { ResultWriter } from './result-writer.ts';
 import { type ScheduledCheck, ScheduleHeap } from './schedule-heap.ts';
 import { nextRunAfter, spreadFirstRuns } from './spread.ts';
-import { applyHostResult, applyServiceResult, initialState } from './state-machine.ts';
+import { applyHostResult, applyServiceResult, initialState, type Transition } from './state-machine.ts';
 
 /** A host or service that has a check, as the scheduler sees it. */
 interface Checkable {
@@ -389,6 +390,8 @@ export class Engine {
       maxOutputBytes: this.model.settings.maxOutputBytes,
       userMacros: this.model.userMacros,
       spawner: this.options.spawner,
+      perfdata: (objectId, label, since, until) =>
+        readStoredSeries(this.options.store, objectId, label, since, until),
     };
     return new Promise((resolve) => {
       let settled = false;
@@ -451,6 +454,70 @@ export class Engine {
     outcome: CheckOutcome,
   ): void {
     const { objectId, spec } = checkable;
+    const applied = this.applyOutcome(checkable, plannedAt, startedAt, now, outcome);
+
+    if (this.stopped) return;
+    if (outcome.exitCode !== 0) this.confirmUpstream(checkable, now);
+    let dueAt: number;
+    if (applied.nextCheck === 'retry') {
+      dueAt = now + spec.retryIntervalMs;
+      checkable.retrying = true;
+    } else if (checkable.retrying) {
+      dueAt = now + spec.intervalMs;
+      checkable.retrying = false;
+    } else {
+      dueAt = nextRunAfter(plannedAt, spec.intervalMs, now);
+    }
+    if (checkable.slot.heapIndex >= 0) this.heap.remove(checkable.slot);
+    checkable.slot.dueAt = dueAt;
+    this.heap.push(checkable.slot);
+    this.arm();
+    // After rescheduling: a failing listener must not leave the check unscheduled.
+    const waiting = this.afterCheck.get(objectId);
+    if (waiting) {
+      this.afterCheck.delete(objectId);
+      for (const notify of waiting) {
+        try {
+          notify(applied.state);
+        } catch (error) {
+          this.options.log.error({ err: error, objectId }, 'a re-check listener failed');
+        }
+      }
+    }
+  }
+
+  /**
+   * A passive result: one sent in (over the API, by a script or another monitor) rather
+   * than run by Vigil. It takes the active result's path — state machine, store, topology,
+   * alerting — and leaves the active schedule alone, except that a new soft problem is
+   * re-checked at the retry interval, as an active one would be. Returns the new state, or
+   * undefined when the object has no check (unknown, or a host without one).
+   */
+  submitResult(objectId: string, outcome: CheckOutcome, at = this.clock()): ObjectState | undefined {
+    const checkable = this.checkables.get(objectId);
+    if (!checkable) return undefined;
+    const applied = this.applyOutcome(checkable, at, at, at, outcome);
+    if (this.stopped) return applied.state;
+    if (outcome.exitCode !== 0) this.confirmUpstream(checkable, at);
+    if (applied.nextCheck === 'retry' && !checkable.running) {
+      checkable.retrying = true;
+      if (checkable.slot.heapIndex >= 0) this.heap.remove(checkable.slot);
+      checkable.slot.dueAt = this.clock() + checkable.spec.retryIntervalMs;
+      this.heap.push(checkable.slot);
+      this.arm();
+    }
+    return applied.state;
+  }
+
+  /** The state machine's verdict on one result, kept and queued for the store. */
+  private applyOutcome(
+    checkable: Checkable,
+    plannedAt: number,
+    startedAt: number,
+    now: number,
+    outcome: CheckOutcome,
+  ): Transition {
+    const { objectId, spec } = checkable;
     const result: CheckResult = {
       objectId,
       exitCode: outcome.exitCode,
@@ -486,35 +553,7 @@ export class Engine {
         );
     this.states.set(objectId, applied.state);
     this.writer.add(result, applied.state, applied.events);
-
-    if (this.stopped) return;
-    if (outcome.exitCode !== 0) this.confirmUpstream(checkable, now);
-    let dueAt: number;
-    if (applied.nextCheck === 'retry') {
-      dueAt = now + spec.retryIntervalMs;
-      checkable.retrying = true;
-    } else if (checkable.retrying) {
-      dueAt = now + spec.intervalMs;
-      checkable.retrying = false;
-    } else {
-      dueAt = nextRunAfter(plannedAt, spec.intervalMs, now);
-    }
-    if (checkable.slot.heapIndex >= 0) this.heap.remove(checkable.slot);
-    checkable.slot.dueAt = dueAt;
-    this.heap.push(checkable.slot);
-    this.arm();
-    // After rescheduling: a failing listener must not leave the check unscheduled.
-    const waiting = this.afterCheck.get(objectId);
-    if (waiting) {
-      this.afterCheck.delete(objectId);
-      for (const notify of waiting) {
-        try {
-          notify(applied.state);
-        } catch (error) {
-          this.options.log.error({ err: error, objectId }, 'a re-check listener failed');
-        }
-      }
-    }
+    return applied;
   }
 
   /** Whether a `disable_checks` dependency of this object is unmet by hard failures. */

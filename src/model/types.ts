@@ -134,6 +134,45 @@ export interface Settings {
   flapHighThreshold: number;
   /** The inbound chat bot; absent: its endpoints answer 404. */
   chatbot?: ChatbotSettings;
+  /** Sign-in and tokens of the HTTP API; absent: the defaults below. */
+  api?: ApiSettings;
+  /** The public status site and its incidents; absent (hand-built models): see statusSiteOf. */
+  statusSite?: StatusSiteSettings;
+}
+
+/** The public status site: what it is called, where it lives, and how incidents reach it. */
+export interface StatusSiteSettings {
+  title: string;
+  /** Absolute URL where the site is served ('' when not configured). */
+  siteUrl: string;
+  /** IANA zone the site's days are counted in. */
+  timeZone: string;
+  /** A draft incident is published this long after it was opened, unless an operator holds it. */
+  publishDelayMs: number;
+  /** After every cause recovered, an incident in "monitoring" resolves when it stays quiet this long. */
+  resolveAfterMs: number;
+  /** The promised time from first hard failure to first public post, for the report. */
+  firstPostPromiseMs: number;
+  /** Start of the uptime page's period (ms since epoch); 0: since the first recorded interval. */
+  uptimeSince: number;
+  subscribers: {
+    /** Name of an `email` receiver whose server subscriber mail is sent through; absent: no e-mail subscriptions. */
+    emailVia?: string;
+    /** Sender of subscriber mail; default: the receiver's `from`. */
+    from?: string;
+    confirmWithinMs: number;
+    /** Base of the confirm and unsubscribe links ('' : the settings' public URL). */
+    linkBase: string;
+  };
+}
+
+export interface ApiSettings {
+  /** Mark the session cookie Secure even on plain HTTP (TLS ends at a reverse proxy). */
+  secureCookies: boolean;
+  /** /metrics needs a viewer's token instead of being public. */
+  metricsRequireToken: boolean;
+  /** Absolute path of the file the daemon writes the local CLI's token to. */
+  cliTokenFile: string;
 }
 
 /** One of the two is set; a `secretFile` is read at each request, so a rotated secret needs no reload. */
@@ -162,6 +201,41 @@ export interface Model {
   /** Contact group name to member contact names. */
   contactGroups: Map<string, string[]>;
   escalationPolicies: Map<string, EscalationPolicy>;
+  /** Public components customers know ("Basecamp", "API"), by name; see docs/availability.md. */
+  components: Map<string, Component>;
+}
+
+/**
+ * How much failure means which status. Shares are of a component's members: failing ones
+ * (DOWN, UNREACHABLE, CRITICAL) over all of them.
+ */
+export interface ComponentRule {
+  /** A failing share above 0 and at most this (percent) is only "degraded". */
+  degradedUpToPercent: number;
+  /** A failing share at or above this (percent) is a major outage; between the two, a partial outage. */
+  majorFromPercent: number;
+  /** A WARNING member (and nothing failing) makes the component degraded. */
+  warningDegrades: boolean;
+}
+
+/** A public name customers know, mapped to the hosts and services behind it. */
+export interface Component {
+  name: string;
+  description: string;
+  /** The component this one is part of; a component without a parent is a product. */
+  parent?: string;
+  /** Direct sub-components, by name. */
+  children: string[];
+  /** Hosts and services (object ids) matched by this component and all its sub-components. */
+  members: string[];
+  rule: ComponentRule;
+  /** How much a partial outage counts as downtime (0..1). */
+  partialWeight: number;
+  /** How much degraded performance counts as downtime (0..1). */
+  degradedWeight: number;
+  /** Availability target in percent (99.99), for error budgets. */
+  targetPercent?: number;
+  source: SourcePlace;
 }
 
 /** A configured channel instance: where notifications can go ("ops-chat", "oncall-pager"). */

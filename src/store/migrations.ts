@@ -249,6 +249,285 @@ const announcedProblems: Migration = {
   },
 };
 
+/**
+ * Users, their sessions and API tokens, and the audit log of who changed what. Sessions and
+ * tokens keep only a SHA-256 of their secrets; audit rows are never updated.
+ */
+function usersAndAudit(dialect: Dialect): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable('users')
+        .addColumn('username', 'text', (col) => col.primaryKey())
+        .addColumn('role', 'text', (col) => col.notNull())
+        .addColumn('password_hash', 'text', (col) => col.notNull())
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addColumn('disabled', 'integer', (col) => col.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .createTable('sessions')
+        .addColumn('id', 'text', (col) => col.primaryKey())
+        .addColumn('username', 'text', (col) => col.notNull())
+        .addColumn('csrf_token', 'text', (col) => col.notNull())
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addColumn('last_seen_at', 'bigint', (col) => col.notNull())
+        .addColumn('expires_at', 'bigint', (col) => col.notNull())
+        .execute();
+      await db.schema.createIndex('sessions_username').on('sessions').column('username').execute();
+      await db.schema
+        .createTable('api_tokens')
+        .addColumn('id', 'text', (col) => col.primaryKey())
+        .addColumn('name', 'text', (col) => col.notNull())
+        .addColumn('username', 'text', (col) => col.notNull())
+        .addColumn('role', 'text', (col) => col.notNull())
+        .addColumn('secret_hash', 'text', (col) => col.notNull())
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addColumn('last_used_at', 'bigint')
+        .addColumn('revoked_at', 'bigint')
+        .addColumn('expires_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('api_tokens_username').on('api_tokens').column('username').execute();
+      const audit = db.schema.createTable('audit_log');
+      await (dialect === 'postgres'
+        ? audit.addColumn('id', 'bigserial', (col) => col.primaryKey())
+        : audit.addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement())
+      )
+        .addColumn('at', 'bigint', (col) => col.notNull())
+        .addColumn('actor', 'text', (col) => col.notNull())
+        .addColumn('via', 'text', (col) => col.notNull())
+        .addColumn('action', 'text', (col) => col.notNull())
+        .addColumn('target', 'text', (col) => col.notNull())
+        .addColumn('detail', 'text', (col) => col.notNull())
+        .addColumn('remote_address', 'text', (col) => col.notNull())
+        .execute();
+      await db.schema.createIndex('audit_log_at').on('audit_log').column('at').execute();
+      await db.schema.createIndex('audit_log_actor').on('audit_log').columns(['actor', 'id']).execute();
+    },
+    async down(db: AnyDb) {
+      for (const table of ['audit_log', 'api_tokens', 'sessions', 'users']) {
+        await sql`drop table if exists ${sql.table(table)}`.execute(db);
+      }
+    },
+  };
+}
+
+/**
+ * Maintenance runs (database role swaps, proxy pauses): when, how long traffic was held, and
+ * how it ended. Never deleted: availability reports count them like any other downtime.
+ */
+function maintenanceRuns(dialect: Dialect): Migration {
+  return {
+    async up(db: AnyDb) {
+      const table = db.schema.createTable('maintenance');
+      await (dialect === 'postgres'
+        ? table.addColumn('id', 'bigserial', (col) => col.primaryKey())
+        : table.addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement())
+      )
+        .addColumn('kind', 'text', (col) => col.notNull())
+        .addColumn('started_at', 'bigint', (col) => col.notNull())
+        .addColumn('ended_at', 'bigint', (col) => col.notNull())
+        .addColumn('pause_ms', 'bigint', (col) => col.notNull())
+        .addColumn('outcome', 'text', (col) => col.notNull())
+        .addColumn('summary', 'text', (col) => col.notNull())
+        .addColumn('details', 'text', (col) => col.notNull())
+        .execute();
+      await db.schema.createIndex('maintenance_started_at').on('maintenance').column('started_at').execute();
+    },
+    async down(db: AnyDb) {
+      await sql`drop table if exists maintenance`.execute(db);
+    },
+  };
+}
+
+/**
+ * The availability ledger: outage, degraded, partial, maintenance and unknown intervals per
+ * service, host and component (append-only: a row is inserted open and later given its end),
+ * and the runs of the daemon itself, so that time Vigil was not watching counts as unknown.
+ */
+function availabilityLedger(dialect: Dialect): Migration {
+  return {
+    async up(db: AnyDb) {
+      const intervals = db.schema.createTable('availability_intervals');
+      await (dialect === 'postgres'
+        ? intervals.addColumn('id', 'bigserial', (col) => col.primaryKey())
+        : intervals.addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement())
+      )
+        .addColumn('subject_kind', 'text', (col) => col.notNull())
+        .addColumn('subject_id', 'text', (col) => col.notNull())
+        .addColumn('kind', 'text', (col) => col.notNull())
+        .addColumn('cause', 'text', (col) => col.notNull())
+        .addColumn('weight', 'double precision', (col) => col.notNull())
+        .addColumn('start_at', 'bigint', (col) => col.notNull())
+        .addColumn('end_at', 'bigint')
+        .execute();
+      // Unique so that a retried write opens nothing twice.
+      await db.schema
+        .createIndex('availability_intervals_identity')
+        .on('availability_intervals')
+        .columns(['subject_kind', 'subject_id', 'kind', 'cause', 'start_at'])
+        .unique()
+        .execute();
+      await db.schema
+        .createIndex('availability_intervals_start')
+        .on('availability_intervals')
+        .column('start_at')
+        .execute();
+      await db.schema
+        .createIndex('availability_intervals_open')
+        .on('availability_intervals')
+        .column('end_at')
+        .execute();
+      const runs = db.schema.createTable('monitoring_runs');
+      await (dialect === 'postgres'
+        ? runs.addColumn('id', 'bigserial', (col) => col.primaryKey())
+        : runs.addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement())
+      )
+        .addColumn('started_at', 'bigint', (col) => col.notNull())
+        .addColumn('last_seen_at', 'bigint', (col) => col.notNull())
+        .addColumn('stopped_at', 'bigint')
+        .execute();
+    },
+    async down(db: AnyDb) {
+      await sql`drop table if exists monitoring_runs`.execute(db);
+      await sql`drop table if exists availability_intervals`.execute(db);
+    },
+  };
+}
+
+/**
+ * The status site's incidents with their public updates, maintenance announcements, and
+ * subscribers. Incidents and announcements are never deleted (the time-to-first-post report
+ * and the uptime page read them back).
+ */
+function incidentsAndSubscribers(dialect: Dialect): Migration {
+  const withId = (db: AnyDb, table: string) => {
+    const create = db.schema.createTable(table);
+    return dialect === 'postgres'
+      ? create.addColumn('id', 'bigserial', (col) => col.primaryKey())
+      : create.addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement());
+  };
+  return {
+    async up(db: AnyDb) {
+      await withId(db, 'incidents')
+        .addColumn('title', 'text', (col) => col.notNull())
+        .addColumn('impact', 'text', (col) => col.notNull())
+        .addColumn('phase', 'text', (col) => col.notNull())
+        .addColumn('status', 'text', (col) => col.notNull())
+        .addColumn('components', 'text', (col) => col.notNull())
+        .addColumn('causes', 'text', (col) => col.notNull())
+        .addColumn('started_at', 'bigint', (col) => col.notNull())
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addColumn('publish_at', 'bigint')
+        .addColumn('held_by', 'text', (col) => col.notNull().defaultTo(''))
+        .addColumn('published_at', 'bigint')
+        .addColumn('first_post_ms', 'bigint')
+        .addColumn('resolved_at', 'bigint')
+        .addColumn('resolve_at', 'bigint')
+        .addColumn('postmortem_url', 'text')
+        .addColumn('origin', 'text', (col) => col.notNull())
+        .addColumn('updated_at', 'bigint', (col) => col.notNull())
+        .execute();
+      await db.schema.createIndex('incidents_status').on('incidents').column('status').execute();
+      await db.schema.createIndex('incidents_started_at').on('incidents').column('started_at').execute();
+      await withId(db, 'incident_updates')
+        .addColumn('incident_id', 'bigint', (col) => col.notNull())
+        .addColumn('phase', 'text', (col) => col.notNull())
+        .addColumn('message', 'text', (col) => col.notNull())
+        .addColumn('at', 'bigint', (col) => col.notNull())
+        .addColumn('author', 'text', (col) => col.notNull())
+        .addColumn('notified', 'integer', (col) => col.notNull())
+        .execute();
+      await db.schema
+        .createIndex('incident_updates_incident')
+        .on('incident_updates')
+        .columns(['incident_id', 'id'])
+        .execute();
+      await db.schema
+        .createIndex('incident_updates_notified')
+        .on('incident_updates')
+        .column('notified')
+        .execute();
+      await withId(db, 'scheduled_maintenance')
+        .addColumn('title', 'text', (col) => col.notNull())
+        .addColumn('message', 'text', (col) => col.notNull())
+        .addColumn('components', 'text', (col) => col.notNull())
+        .addColumn('starts_at', 'bigint', (col) => col.notNull())
+        .addColumn('ends_at', 'bigint', (col) => col.notNull())
+        .addColumn('downtime_id', 'bigint')
+        .addColumn('author', 'text', (col) => col.notNull())
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addColumn('cancelled_at', 'bigint')
+        .execute();
+      await db.schema
+        .createIndex('scheduled_maintenance_ends_at')
+        .on('scheduled_maintenance')
+        .column('ends_at')
+        .execute();
+      await withId(db, 'subscribers')
+        .addColumn('kind', 'text', (col) => col.notNull())
+        .addColumn('target', 'text', (col) => col.notNull())
+        .addColumn('secret', 'text', (col) => col.notNull())
+        .addColumn('components', 'text', (col) => col.notNull())
+        .addColumn('confirm_token_hash', 'text', (col) => col.notNull())
+        .addColumn('unsubscribe_token', 'text', (col) => col.notNull())
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addColumn('confirmed_at', 'bigint')
+        .addColumn('expires_at', 'bigint')
+        .addColumn('unsubscribed_at', 'bigint')
+        .execute();
+      await db.schema
+        .createIndex('subscribers_target')
+        .on('subscribers')
+        .columns(['kind', 'target'])
+        .execute();
+      await db.schema
+        .createIndex('subscribers_unsubscribe_token')
+        .on('subscribers')
+        .column('unsubscribe_token')
+        .execute();
+      await db.schema
+        .createIndex('subscribers_confirm_token')
+        .on('subscribers')
+        .column('confirm_token_hash')
+        .execute();
+    },
+    async down(db: AnyDb) {
+      for (const table of ['subscribers', 'scheduled_maintenance', 'incident_updates', 'incidents']) {
+        await sql`drop table if exists ${sql.table(table)}`.execute(db);
+      }
+    },
+  };
+}
+
+/**
+ * Deploys: which version of which service went out when, by whom. Shown beside incidents and
+ * on availability timelines; never deleted with the check history.
+ */
+function deploys(dialect: Dialect): Migration {
+  return {
+    async up(db: AnyDb) {
+      const table = db.schema.createTable('deploys');
+      await (dialect === 'postgres'
+        ? table.addColumn('id', 'bigserial', (col) => col.primaryKey())
+        : table.addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement())
+      )
+        .addColumn('service', 'text', (col) => col.notNull())
+        .addColumn('version', 'text', (col) => col.notNull())
+        .addColumn('at', 'bigint', (col) => col.notNull())
+        .addColumn('deployed_by', 'text', (col) => col.notNull())
+        .addColumn('description', 'text', (col) => col.notNull())
+        .addColumn('link', 'text', (col) => col.notNull())
+        .addColumn('recorded_at', 'bigint', (col) => col.notNull())
+        .execute();
+      await db.schema.createIndex('deploys_at').on('deploys').column('at').execute();
+      await db.schema.createIndex('deploys_service_at').on('deploys').columns(['service', 'at']).execute();
+    },
+    async down(db: AnyDb) {
+      await sql`drop table if exists deploys`.execute(db);
+    },
+  };
+}
+
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial_schema': initialSchema(dialect),
@@ -257,6 +536,11 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0004_escalations': escalations,
     '0005_outbox_groups': outboxGroups,
     '0006_announced_problems': announcedProblems,
+    '0007_users_and_audit': usersAndAudit(dialect),
+    '0008_maintenance': maintenanceRuns(dialect),
+    '0009_availability': availabilityLedger(dialect),
+    '0010_deploys': deploys(dialect),
+    '0011_incidents': incidentsAndSubscribers(dialect),
   };
 }
 

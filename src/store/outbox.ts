@@ -36,6 +36,8 @@ export interface OutboxQuery {
   status?: OutboxStatus;
   receiver?: string;
   since?: number;
+  /** Only entries queued before this one (by `seq`): the next page of a newest-first list. */
+  beforeSeq?: number;
   limit?: number;
 }
 
@@ -144,9 +146,21 @@ export class Outbox {
     if (query.status) select = select.where('status', '=', query.status);
     if (query.receiver) select = select.where('receiver', '=', query.receiver);
     if (query.since !== undefined) select = select.where('created_at', '>=', query.since);
+    if (query.beforeSeq !== undefined) select = select.where('seq', '<', query.beforeSeq);
     select = select.limit(query.limit ?? 100);
     const rows = await select.execute();
     return rows.map(entryFromRow);
+  }
+
+  /** How many entries wait for delivery, per receiver (for metrics). */
+  async pendingCounts(): Promise<Map<string, number>> {
+    const rows = await this.db
+      .selectFrom('outbox')
+      .select((eb) => ['receiver', eb.fn.countAll<number | string>().as('count')])
+      .where('status', '=', 'pending')
+      .groupBy('receiver')
+      .execute();
+    return new Map(rows.map((row) => [row.receiver, Number(row.count)]));
   }
 
   /** Every entry created in [since, until), in enqueue order: what the noise report counts. */

@@ -133,7 +133,193 @@ export interface AnnouncedProblemsTable {
   opened_at: number;
 }
 
+export interface UsersTable {
+  username: string;
+  role: string;
+  /** scrypt with its parameters and salt: `scrypt$N$r$p$salt$hash` (see src/api/auth/passwords.ts). */
+  password_hash: string;
+  created_at: number;
+  /** 0 or 1: a disabled user keeps its audit trail but cannot sign in. */
+  disabled: number;
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the cookie's secret: a copy of the table signs nobody in. */
+  id: string;
+  username: string;
+  csrf_token: string;
+  created_at: number;
+  last_seen_at: number;
+  /** The absolute end; the idle end is last_seen_at plus the idle limit. */
+  expires_at: number;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  username: string;
+  role: string;
+  /** SHA-256 of the secret part. */
+  secret_hash: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+  expires_at: number | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  actor: string;
+  via: string;
+  action: string;
+  target: string;
+  /** JSON object text. */
+  detail: string;
+  remote_address: string;
+}
+
+export interface MaintenanceTable {
+  id: Generated<number>;
+  /** What kind of maintenance: `db-swap`, `proxy-pause`. */
+  kind: string;
+  started_at: number;
+  ended_at: number;
+  /** How long user traffic was held or refused. */
+  pause_ms: number;
+  /** `succeeded`, `refused`, `rolled-back` or `needs-manual-action`. */
+  outcome: string;
+  summary: string;
+  /** JSON object text: the steps with their durations, coordinates, errors. */
+  details: string;
+}
+
+/** One ledger row; `end_at` is null while the interval is open. */
+export interface AvailabilityIntervalsTable {
+  id: Generated<number>;
+  /** service, host or component. */
+  subject_kind: string;
+  subject_id: string;
+  /** outage, degraded, partial, maintenance or unknown. */
+  kind: string;
+  /** What opened it: a hard state ("hard CRITICAL"), a downtime ("downtime:12"), a component status. */
+  cause: string;
+  /** How much of its time counts as downtime, 0..1. */
+  weight: number;
+  start_at: number;
+  end_at: number | null;
+}
+
+/** One run of the daemon: it was watching from started_at to stopped_at (or at least last_seen_at). */
+export interface MonitoringRunsTable {
+  id: Generated<number>;
+  started_at: number;
+  last_seen_at: number;
+  stopped_at: number | null;
+}
+
+/** A status-site incident; JSON columns are small (a few components and causes). */
+export interface IncidentsTable {
+  id: Generated<number>;
+  title: string;
+  impact: string;
+  phase: string;
+  /** draft, published, resolved or withdrawn (a draft whose causes recovered before it went public). */
+  status: string;
+  /** Component names, JSON array text. */
+  components: string;
+  /** Root causes, JSON array text of { objectId, openedAt, recoveredAt, description }. */
+  causes: string;
+  /** The first hard failure. */
+  started_at: number;
+  created_at: number;
+  /** When a draft goes public by itself; null when held (or not a draft). */
+  publish_at: number | null;
+  /** Who held the draft and why ('' when not held). */
+  held_by: string;
+  published_at: number | null;
+  /** published_at - started_at: what customers waited for the first word. */
+  first_post_ms: number | null;
+  resolved_at: number | null;
+  /** When a quiet incident in "monitoring" resolves by itself; null when none is pending. */
+  resolve_at: number | null;
+  postmortem_url: string | null;
+  /** automatic or operator. */
+  origin: string;
+  updated_at: number;
+}
+
+export interface IncidentUpdatesTable {
+  id: Generated<number>;
+  incident_id: number;
+  phase: string;
+  message: string;
+  at: number;
+  author: string;
+  /** 0 or 1: subscribers have been sent this update (or it needs no sending). */
+  notified: number;
+}
+
+/** A maintenance announcement on the status site. */
+export interface ScheduledMaintenanceTable {
+  id: Generated<number>;
+  title: string;
+  message: string;
+  /** Component names, JSON array text. */
+  components: string;
+  starts_at: number;
+  ends_at: number;
+  /** The Vigil downtime window it is tied to, if any. */
+  downtime_id: number | null;
+  author: string;
+  created_at: number;
+  cancelled_at: number | null;
+}
+
+/** An e-mail or webhook subscription to status-site incidents. */
+export interface SubscribersTable {
+  id: Generated<number>;
+  /** email or webhook. */
+  kind: string;
+  /** The e-mail address or the webhook URL. */
+  target: string;
+  /** HMAC secret of a webhook; '' for e-mail. */
+  secret: string;
+  /** Component names, JSON array text; [] for all. */
+  components: string;
+  /** SHA-256 of the confirmation token; '' once confirmed (webhooks need none). */
+  confirm_token_hash: string;
+  /** The token of the unsubscribe link in every message (it can only unsubscribe). */
+  unsubscribe_token: string;
+  created_at: number;
+  confirmed_at: number | null;
+  /** An unconfirmed subscription is forgotten after this. */
+  expires_at: number | null;
+  unsubscribed_at: number | null;
+}
+
+/** One deploy: a version of a service (or component) that went out. */
+export interface DeploysTable {
+  id: Generated<number>;
+  /** As the team names it: "basecamp", "api", "db-1/mysql". */
+  service: string;
+  version: string;
+  at: number;
+  deployed_by: string;
+  description: string;
+  /** A URL (release notes, pull request, pipeline run), or ''. */
+  link: string;
+  recorded_at: number;
+}
+
 export interface VigilDatabase {
+  deploys: DeploysTable;
+  incidents: IncidentsTable;
+  incident_updates: IncidentUpdatesTable;
+  scheduled_maintenance: ScheduledMaintenanceTable;
+  subscribers: SubscribersTable;
+  availability_intervals: AvailabilityIntervalsTable;
+  monitoring_runs: MonitoringRunsTable;
   object_states: ObjectStatesTable;
   state_events: StateEventsTable;
   check_results: CheckResultsTable;
@@ -143,6 +329,11 @@ export interface VigilDatabase {
   downtimes: DowntimesTable;
   escalations: EscalationsTable;
   announced_problems: AnnouncedProblemsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  audit_log: AuditLogTable;
+  maintenance: MaintenanceTable;
 }
 
 /** The host an object id belongs to: services are `host/service`, hosts are their own id. */

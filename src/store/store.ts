@@ -1,7 +1,14 @@
 import type { CheckResult, ObjectState, StateEvent, StateEventKind } from '../model/types.ts';
 import type { AnnouncedProblems } from './announced.ts';
+import type { AvailabilityLedger } from './availability.ts';
+import type { AuditLog } from './audit.ts';
+import type { AuthRecords } from './auth.ts';
+import type { DeployRecords } from './deploys.ts';
 import type { Escalations } from './escalations.ts';
+import type { IncidentRecords, ScheduledMaintenanceRecords } from './incidents.ts';
+import type { MaintenanceRecords } from './maintenance.ts';
 import type { Outbox } from './outbox.ts';
+import type { SubscriberRecords } from './subscribers.ts';
 import type { AcknowledgementRecords, DowntimeRecords } from './suppressions.ts';
 
 /**
@@ -65,6 +72,22 @@ export interface Store {
   readonly escalations: Escalations;
   /** Root-cause problems whose notifications are queued. */
   readonly announced: AnnouncedProblems;
+  /** Outage intervals per service, host and component, and the daemon's own runs. */
+  readonly availability: AvailabilityLedger;
+  /** Maintenance runs (database role swaps, proxy pauses), kept for availability reports. */
+  readonly maintenance: MaintenanceRecords;
+  /** Users, sign-in sessions and API tokens. */
+  readonly auth: AuthRecords;
+  /** Who changed what, through the API, the CLI or the chat bot. */
+  readonly audit: AuditLog;
+  /** Deploys: which version of which service went out when. */
+  readonly deploys: DeployRecords;
+  /** Status-site incidents and their public updates. */
+  readonly incidents: IncidentRecords;
+  /** Maintenance announced on the status site. */
+  readonly scheduledMaintenance: ScheduledMaintenanceRecords;
+  /** E-mail and webhook subscribers to status-site incidents. */
+  readonly subscribers: SubscriberRecords;
   /** Apply pending migrations. Safe to call on every start. */
   migrate(): Promise<void>;
   /** Every object's last committed state, for restoring the engine after a restart. */

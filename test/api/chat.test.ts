@@ -3,6 +3,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { adminHeaders } from '../helpers/api-auth.ts';
 import { freePort, startVigil, vigil } from '../helpers/cli.ts';
 import { eventually, tempDir } from '../helpers/model.ts';
 
@@ -41,6 +42,8 @@ schedules:
 let port = 0;
 let file = '';
 let daemon: ReturnType<typeof startVigil> | undefined;
+/** The daemon's local CLI token (an admin): the API's own routes need a signed-in caller. */
+let headers: Record<string, string> = {};
 const url = (p: string) => `http://127.0.0.1:${port}${p}`;
 
 before(async () => {
@@ -50,8 +53,9 @@ before(async () => {
   await writeFile(file, config(port, ''));
   daemon = startVigil(['run', '-c', file]);
   const started = daemon;
+  headers = await adminHeaders(dir);
   const ready = await eventually(async () => {
-    const response = await fetch(url('/api/v1/problems')).catch(() => undefined);
+    const response = await fetch(url('/api/v1/problems'), { headers }).catch(() => undefined);
     const body = (await response?.json()) as { problems?: { affected: unknown[] }[] } | undefined;
     return body?.problems?.length === 2 && body.problems[0]?.affected.length === 2;
   }, 15_000);
@@ -115,7 +119,7 @@ async function say(text: string, user = 'bob'): Promise<{ text: string; ok: bool
 }
 
 async function acknowledged(): Promise<string[]> {
-  const body = (await (await fetch(url('/api/v1/problems'))).json()) as {
+  const body = (await (await fetch(url('/api/v1/problems'), { headers })).json()) as {
     problems: { cause: { object: string; acknowledged?: { author: string } } }[];
   };
   return body.problems
@@ -124,8 +128,9 @@ async function acknowledged(): Promise<string[]> {
 }
 
 async function downtimes(): Promise<unknown[]> {
-  return ((await (await fetch(url('/api/v1/downtimes?all=true'))).json()) as { downtimes: unknown[] })
-    .downtimes;
+  return (
+    (await (await fetch(url('/api/v1/downtimes?all=true'), { headers })).json()) as { downtimes: unknown[] }
+  ).downtimes;
 }
 
 test('without settings.chatbot the endpoints are off; a reload that adds a secret_file turns them on', async () => {
@@ -137,7 +142,7 @@ test('without settings.chatbot the endpoints are off; a reload that adds a secre
   // The secret from a file beside the config (its trailing newline is not part of it).
   await writeFile(path.join(path.dirname(file), 'chat-secret'), `${SECRET}\n`);
   await writeFile(file, config(port, '{ secret_file: chat-secret }'));
-  const reload = await fetch(url('/api/v1/reload'), { method: 'POST' });
+  const reload = await fetch(url('/api/v1/reload'), { method: 'POST', headers });
   assert.equal(reload.status, 200, await reload.text());
   assert.equal((await chat({ user: 'bob', text: 'status' })).status, 200);
 });

@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { mysqlCheck } from '../../src/checks/mysql.ts';
-import { freePort, ScratchServers, silentServer, waitFor } from '../helpers/local-servers.ts';
+import { freePort, silentServer, waitFor } from '../helpers/local-servers.ts';
+import { ReplicationPair, replicaThreads } from '../helpers/mariadb-pair.ts';
 import { paramErrors, perfDatum, runCheck } from '../helpers/run-check.ts';
-
-const run = promisify(execFile);
 
 describe('mysql check against the machine MariaDB (127.0.0.1:3306)', () => {
   test('connects, queries and reports times and read_only', async () => {
@@ -152,132 +149,6 @@ describe('mysql check against the machine MariaDB (127.0.0.1:3306)', () => {
     assert.match(paramErrors(mysqlCheck, { user: 'a', sever: 'x' })[0] ?? '', /sever/);
   });
 });
-
-/** A MariaDB primary and replica of our own, on free loopback ports with throwaway datadirs. */
-class ReplicationPair extends ScratchServers {
-  primaryPort = 0;
-  replicaPort = 0;
-
-  async start(): Promise<void> {
-    await this.makeScratchDir('vigil-repl-');
-    [this.primaryPort, this.replicaPort] = [await freePort(), await freePort()];
-    await Promise.all([this.install('primary'), this.install('replica')]);
-    await Promise.all([
-      this.launch('primary', this.primaryPort, 1),
-      this.launch('replica', this.replicaPort, 2),
-    ]);
-
-    const primary = await this.connect(this.primaryPort);
-    try {
-      await primary.query("CREATE USER 'repl'@'127.0.0.1' IDENTIFIED BY 'repl-secret'");
-      await primary.query("GRANT REPLICATION SLAVE ON *.* TO 'repl'@'127.0.0.1'");
-      // The monitoring account exactly as docs/checks/mysql.md tells operators to create it.
-      await primary.query("CREATE USER 'vigil'@'127.0.0.1' IDENTIFIED BY 'watch'");
-      await primary.query("GRANT REPLICATION CLIENT, SLAVE MONITOR ON *.* TO 'vigil'@'127.0.0.1'");
-      await primary.query('CREATE DATABASE app');
-      await primary.query('CREATE TABLE app.orders (id INT PRIMARY KEY)');
-    } finally {
-      await primary.end();
-    }
-    const replica = await this.connect(this.replicaPort);
-    try {
-      await replica.query(
-        `CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=${this.primaryPort}, MASTER_USER='repl', ` +
-          "MASTER_PASSWORD='repl-secret', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1",
-      );
-      await replica.query('START SLAVE');
-      await replica.query('SET GLOBAL read_only = 1');
-    } finally {
-      await replica.end();
-    }
-    // Caught up once the primary's last statement (the table) exists on the replica.
-    await this.onReplica(async (db) => {
-      for (let attempt = 0; attempt < 100; attempt++) {
-        const [rows] = await db.query<mysql.RowDataPacket[]>(
-          "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = 'app'",
-        );
-        if (rows[0]?.n === 1) return;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      throw new Error('replica did not catch up within 10 s');
-    });
-  }
-
-  private async install(name: string): Promise<void> {
-    // A private tmpdir: bootstraps running at once must not share /tmp's temporary tables.
-    await mkdir(path.join(this.dir, `${name}-tmp`), { recursive: true });
-    await run('mariadb-install-db', [
-      '--no-defaults',
-      `--datadir=${path.join(this.dir, name)}`,
-      `--tmpdir=${path.join(this.dir, `${name}-tmp`)}`,
-      '--user=root',
-      '--auth-root-authentication-method=normal',
-      '--skip-test-db',
-      '--skip-name-resolve',
-      '--innodb-buffer-pool-size=16M',
-      '--innodb-log-file-size=4M',
-    ]);
-  }
-
-  private async launch(name: string, port: number, serverId: number): Promise<void> {
-    const child = this.spawnServer('/usr/sbin/mariadbd', [
-      '--no-defaults',
-      '--user=root',
-      `--datadir=${path.join(this.dir, name)}`,
-      `--tmpdir=${path.join(this.dir, `${name}-tmp`)}`,
-      `--socket=${path.join(this.dir, `${name}.sock`)}`,
-      `--pid-file=${path.join(this.dir, `${name}.pid`)}`,
-      `--log-error=${path.join(this.dir, `${name}.err`)}`,
-      `--port=${port}`,
-      '--bind-address=127.0.0.1',
-      '--skip-networking=0',
-      '--skip-name-resolve',
-      `--server-id=${serverId}`,
-      '--log-bin=binlog',
-      '--innodb-buffer-pool-size=16M',
-      '--innodb-log-file-size=4M',
-      '--performance-schema=OFF',
-    ]);
-    for (let attempt = 0; attempt < 150; attempt++) {
-      if (child.exitCode !== null) break;
-      try {
-        await (await this.connect(port)).end();
-        return;
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
-    const log = await readFile(path.join(this.dir, `${name}.err`), 'utf8').catch(() => '(no log)');
-    throw new Error(`mariadbd ${name} did not start on port ${port}:\n${log.slice(-2000)}`);
-  }
-
-  connect(port: number): Promise<mysql.Connection> {
-    return mysql.createConnection({ host: '127.0.0.1', port, user: 'root', password: '' });
-  }
-
-  async onReplica<T>(work: (db: mysql.Connection) => Promise<T>): Promise<T> {
-    const db = await this.connect(this.replicaPort);
-    try {
-      return await work(db);
-    } finally {
-      await db.end();
-    }
-  }
-
-  async onPrimary<T>(work: (db: mysql.Connection) => Promise<T>): Promise<T> {
-    const db = await this.connect(this.primaryPort);
-    try {
-      return await work(db);
-    } finally {
-      await db.end();
-    }
-  }
-}
-
-async function replicaThreads(db: mysql.Connection): Promise<{ io: string; sql: string }> {
-  const [rows] = await db.query<mysql.RowDataPacket[]>('SHOW SLAVE STATUS');
-  return { io: String(rows[0]?.Slave_IO_Running), sql: String(rows[0]?.Slave_SQL_Running) };
-}
 
 describe('mysql check against a MariaDB replication pair the test starts', () => {
   const pair = new ReplicationPair();

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import type { Notification } from '../../src/alerting/notification.ts';
+import { adminHeaders } from '../helpers/api-auth.ts';
 import { freePort, startVigil, vigil } from '../helpers/cli.ts';
 import { eventually, tempDir } from '../helpers/model.ts';
 import { type RecordingServer, recordingServer } from '../helpers/recording-server.ts';
@@ -188,17 +189,18 @@ test('daemon: no problem notification under downtime, only the note; an ack from
     assert.match(badged.stdout, /h\/loud\s+CRITICAL \[acked by tester\]/);
 
     // The API: bad bodies are refused with a message naming the field.
+    const headers = await adminHeaders(path.dirname(file));
     const post = (url: string, body: unknown) =>
       fetch(`http://127.0.0.1:${port}${url}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { ...headers, 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
     const missing = await post('/api/v1/downtimes', { target: 'h', for: '1h' });
     assert.equal(missing.status, 400);
     assert.match(
       ((await missing.json()) as { message: string }).message,
-      /body must have required property 'author'/,
+      /body must have required property 'comment'/,
     );
     const extra = await post('/api/v1/acknowledgements', {
       object: 'h/loud',
@@ -218,7 +220,7 @@ test('daemon: no problem notification under downtime, only the note; an ack from
     assert.match(((await badDuration.json()) as { error: string }).error, /for "soon" is not a duration/);
 
     // Cancelling the window: the end note, then the problem that is still there.
-    const cancel = await fetch(`http://127.0.0.1:${port}/api/v1/downtimes/1`, { method: 'DELETE' });
+    const cancel = await fetch(`http://127.0.0.1:${port}/api/v1/downtimes/1`, { method: 'DELETE', headers });
     assert.equal(cancel.status, 200);
     assert.ok(
       await eventually(async () => {
@@ -227,7 +229,9 @@ test('daemon: no problem notification under downtime, only the note; an ack from
       }, 8_000),
       (await kinds()).join('\n'),
     );
-    const listed = (await (await fetch(`http://127.0.0.1:${port}/api/v1/downtimes?all=true`)).json()) as {
+    const listed = (await (
+      await fetch(`http://127.0.0.1:${port}/api/v1/downtimes?all=true`, { headers })
+    ).json()) as {
       downtimes: { id: number; cancelledAt: number | null }[];
     };
     assert.ok(listed.downtimes[0]?.cancelledAt, 'kept on record as cancelled');

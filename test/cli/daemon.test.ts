@@ -4,6 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import type { StateEvent } from '../../src/model/types.ts';
 import { openStore } from '../../src/store/index.ts';
+import { adminHeaders } from '../helpers/api-auth.ts';
 import { freePort, startVigil, vigil } from '../helpers/cli.ts';
 import { eventually, sleep, tempDir } from '../helpers/model.ts';
 
@@ -20,9 +21,12 @@ ${services.map((s) => `      - ${s}`).join('\n')}
 `;
 }
 
+/** Signed in with the daemon's local CLI token (an admin), read once the daemon wrote it. */
+let signedIn: Record<string, string> = {};
+
 async function api(port: number, urlPath: string): Promise<{ status: number; body: unknown }> {
   try {
-    const response = await fetch(`http://127.0.0.1:${port}${urlPath}`);
+    const response = await fetch(`http://127.0.0.1:${port}${urlPath}`, { headers: signedIn });
     return { status: response.status, body: await response.json().catch(() => null) };
   } catch {
     return { status: 0, body: null };
@@ -45,6 +49,7 @@ test('daemon: status, reload by command and by SIGHUP, invalid reload refused', 
       await eventually(async () => (await api(port, '/health')).status === 200, 15_000),
       daemon.output(),
     );
+    signedIn = await adminHeaders(dir);
     assert.ok(
       await eventually(async () => {
         const { body } = await api(port, '/api/v1/objects/h/broken');

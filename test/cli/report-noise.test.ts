@@ -8,6 +8,7 @@ import type { NoiseReport } from '../../src/alerting/noise-report.ts';
 import type { Notification, NotificationKind, Urgency } from '../../src/alerting/notification.ts';
 import type { StateEvent } from '../../src/model/types.ts';
 import { openSqliteStore } from '../../src/store/sqlite/index.ts';
+import { adminHeaders } from '../helpers/api-auth.ts';
 import { freePort, startVigil, vigil } from '../helpers/cli.ts';
 import { eventually, tempDir } from '../helpers/model.ts';
 
@@ -304,14 +305,15 @@ test('GET /api/v1/reports/noise answers the same JSON as the CLI', async () => {
       ),
       daemon.output(),
     );
-    const answer = await fetch(`${base}?${query}`);
+    const headers = await adminHeaders(path.dirname(file));
+    const answer = await fetch(`${base}?${query}`, { headers });
     assert.equal(answer.status, 200);
     // The same figures; only the retention horizon moves with the time of asking.
     const withoutHorizon = (report: NoiseReport) => ({ ...report, notificationsKeptSince: null });
     const fromApi = (await answer.json()) as NoiseReport;
     assert.equal(fromApi.totals.notifications, 7);
     assert.deepEqual(withoutHorizon(fromApi), withoutHorizon(JSON.parse(cli.stdout) as NoiseReport));
-    const bad = await fetch(`${base}?since=yesterday-ish`);
+    const bad = await fetch(`${base}?since=yesterday-ish`, { headers });
     assert.equal(bad.status, 400);
     assert.match(((await bad.json()) as { error: string }).error, /since "yesterday-ish" is not a time/);
   } finally {

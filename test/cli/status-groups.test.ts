@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
+import { adminHeaders } from '../helpers/api-auth.ts';
 import { freePort, startVigil, vigil } from '../helpers/cli.ts';
 import { eventually, tempDir } from '../helpers/model.ts';
 
@@ -29,8 +30,11 @@ hosts:
   );
   const daemon = startVigil(['run', '-c', file]);
   try {
+    const headers = await adminHeaders(dir);
     const ready = await eventually(async () => {
-      const response = await fetch(`http://127.0.0.1:${port}/api/v1/problems`).catch(() => undefined);
+      const response = await fetch(`http://127.0.0.1:${port}/api/v1/problems`, { headers }).catch(
+        () => undefined,
+      );
       const body = (await response?.json()) as { problems?: { affected: unknown[] }[] } | undefined;
       return body?.problems?.length === 2 && body.problems[0]?.affected.length === 2;
     }, 15_000);

@@ -1,4 +1,5 @@
 import { acknowledgementFromRequest } from '../../alerting/operator-requests.ts';
+import { auditCli } from '../../api/auth/audit.ts';
 import { formatDuration } from '../../model/duration.ts';
 import { openStore } from '../../store/index.ts';
 import { CliError, loadModelOrFail } from '../fail.ts';
@@ -27,6 +28,7 @@ export async function ackCommand(
     if (options.remove) {
       const removed = await store.acknowledgements.remove(object, now, `removed by ${author}`);
       if (removed === 0) throw new CliError(`${object} is not acknowledged`);
+      await auditCli(store, 'acknowledgement.remove', object);
       process.stdout.write(`acknowledgement of ${object} removed\n`);
       return;
     }
@@ -46,6 +48,12 @@ export async function ackCommand(
     );
     if (typeof ack === 'string') throw new CliError(ack);
     await store.acknowledgements.add(ack);
+    await auditCli(store, 'acknowledgement.add', object, {
+      comment: ack.comment,
+      sticky: ack.sticky,
+      expiresAt: ack.expiresAt,
+      author: ack.author,
+    });
     const holds = ack.sticky ? 'until it is OK again' : 'until it recovers or its state changes';
     const expiry =
       ack.expiresAt === null

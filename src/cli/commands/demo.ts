@@ -1,8 +1,11 @@
-import { mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
+import { addUser } from '../../api/auth/accounts.ts';
 import { describeState } from '../../model/problems.ts';
+import { openSqliteStore } from '../../store/sqlite/index.ts';
 import { describeProblem } from '../../topology/describe-problem.ts';
 import { handleSignals, startDaemon } from '../daemon.ts';
 import { loadModelOrFail } from '../fail.ts';
@@ -14,13 +17,22 @@ const demoDir = fileURLToPath(new URL('../../../examples/demo/', import.meta.url
 export async function demoCommand(options: { listen: string; data: string }): Promise<void> {
   const configPath = path.join(demoDir, 'vigil.yml');
   const loaded = await loadModelOrFail(configPath);
+  await mkdir(options.data, { recursive: true });
   const model = {
     ...loaded,
-    settings: { ...loaded.settings, listen: options.listen },
+    settings: {
+      ...loaded.settings,
+      listen: options.listen,
+      api: {
+        secureCookies: false,
+        metricsRequireToken: false,
+        cliTokenFile: path.resolve(options.data, 'vigil-cli.token'),
+      },
+    },
     userMacros: { ...loaded.userMacros, USER2: path.join(demoDir, 'plugins') },
   };
-  await mkdir(options.data, { recursive: true });
   const storePath = path.resolve(options.data, 'demo.db');
+  const login = await demoLogin(storePath, options.data);
   const log = pino({ name: 'vigil', level: 'error' });
   const daemon = await startDaemon({
     configPath,
@@ -37,6 +49,7 @@ export async function demoCommand(options: { listen: string; data: string }): Pr
   process.stdout.write(
     `Vigil demo: ${model.hosts.size} host, ${model.services.size} services, store ${storePath}\n` +
       `API: http://${daemon.apiAddress}/api/v1/problems  metrics: http://${daemon.apiAddress}/metrics\n` +
+      `Dashboard: http://${daemon.apiAddress}/  sign in as ${login.username} / ${login.password}\n` +
       'Checks start within their first interval; press Ctrl-C to stop.\n\n',
   );
   // Print the table when a state changes (and every 30 s), not for every new response time.
@@ -71,4 +84,32 @@ export async function demoCommand(options: { listen: string; data: string }): Pr
     );
   };
   setInterval(print, 1_000).unref();
+}
+
+/**
+ * The demo's admin: made with a random password on the demo's own store the first time,
+ * kept in the data directory (readable by you only) so later runs print the same login; a
+ * lost password file just means a new password.
+ */
+async function demoLogin(
+  storePath: string,
+  dataDir: string,
+): Promise<{ username: string; password: string }> {
+  const username = 'demo';
+  const passwordFile = path.resolve(dataDir, 'demo-password');
+  const store = await openSqliteStore(storePath);
+  try {
+    await store.migrate();
+    const saved = await readFile(passwordFile, 'utf8').catch(() => undefined);
+    if (saved !== undefined && (await store.auth.users.get(username)))
+      return { username, password: saved.trim() };
+    const password = randomBytes(12).toString('base64url');
+    await store.auth.users.remove(username);
+    const created = await addUser(store, { username, role: 'admin', password }, Date.now());
+    if (typeof created === 'string') throw new Error(`demo: cannot create the demo user: ${created}`);
+    await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+    return { username, password };
+  } finally {
+    await store.close();
+  }
 }

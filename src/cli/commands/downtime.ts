@@ -1,5 +1,6 @@
 import { type DowntimeWindow, describeTarget, intervalAt, nextChangeOf } from '../../alerting/downtime.ts';
 import { downtimeFromRequest } from '../../alerting/operator-requests.ts';
+import { auditCli } from '../../api/auth/audit.ts';
 import { formatDuration } from '../../model/duration.ts';
 import { openStore } from '../../store/index.ts';
 import { CliError, loadModelOrFail } from '../fail.ts';
@@ -43,6 +44,12 @@ export async function downtimeAddCommand(target: string, options: AddOptions): P
   try {
     await store.migrate();
     const saved = await store.downtimes.add(downtime);
+    await auditCli(store, 'downtime.add', String(saved.id), {
+      target: `${saved.target.kind}:${saved.target.name}`,
+      startAt: saved.startAt,
+      endAt: saved.endAt,
+      comment: saved.comment,
+    });
     process.stdout.write(`downtime ${saved.id} scheduled: ${describeWindow(saved, now)}\n`);
   } finally {
     await store.close();
@@ -110,6 +117,7 @@ export async function downtimeCancelCommand(id: string, options: { config: strin
     if (!window) throw new CliError(`no downtime ${number}`);
     if (!(await store.downtimes.cancel(number, Date.now())))
       throw new CliError(`downtime ${number} was already cancelled`);
+    await auditCli(store, 'downtime.cancel', String(number));
     process.stdout.write(`downtime ${number} (${describeTarget(window.target)}) cancelled\n`);
   } finally {
     await store.close();

@@ -10,9 +10,16 @@
 import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { AnnouncedProblems } from '../announced.ts';
+import { AvailabilityLedger } from '../availability.ts';
+import { AuditLog } from '../audit.ts';
+import { AuthRecords } from '../auth.ts';
+import { DeployRecords } from '../deploys.ts';
 import { Escalations } from '../escalations.ts';
+import { IncidentRecords, ScheduledMaintenanceRecords } from '../incidents.ts';
+import { MaintenanceRecords } from '../maintenance.ts';
 import { migrateToLatest } from '../migrations.ts';
 import { Outbox } from '../outbox.ts';
+import { SubscriberRecords } from '../subscribers.ts';
 import { StoreReads } from '../queries.ts';
 import {
   bucketHourly,
@@ -98,6 +105,14 @@ class PostgresStore extends StoreReads implements Store {
   readonly downtimes: DowntimeRecords;
   readonly escalations: Escalations;
   readonly announced: AnnouncedProblems;
+  readonly availability: AvailabilityLedger;
+  readonly maintenance: MaintenanceRecords;
+  readonly auth: AuthRecords;
+  readonly audit: AuditLog;
+  readonly deploys: DeployRecords;
+  readonly incidents: IncidentRecords;
+  readonly scheduledMaintenance: ScheduledMaintenanceRecords;
+  readonly subscribers: SubscriberRecords;
 
   constructor(
     private readonly name: string,
@@ -112,6 +127,14 @@ class PostgresStore extends StoreReads implements Store {
     this.downtimes = new DowntimeRecords(kysely);
     this.escalations = new Escalations(kysely);
     this.announced = new AnnouncedProblems(kysely);
+    this.availability = new AvailabilityLedger(kysely);
+    this.maintenance = new MaintenanceRecords(kysely);
+    this.auth = new AuthRecords(kysely);
+    this.audit = new AuditLog(kysely);
+    this.deploys = new DeployRecords(kysely);
+    this.incidents = new IncidentRecords(kysely);
+    this.scheduledMaintenance = new ScheduledMaintenanceRecords(kysely);
+    this.subscribers = new SubscriberRecords(kysely);
   }
 
   async migrate(): Promise<void> {

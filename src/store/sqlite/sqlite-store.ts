@@ -17,9 +17,16 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { ObjectState, StateEvent } from '../../model/types.ts';
 import { AnnouncedProblems } from '../announced.ts';
+import { AvailabilityLedger } from '../availability.ts';
+import { AuditLog } from '../audit.ts';
+import { AuthRecords } from '../auth.ts';
+import { DeployRecords } from '../deploys.ts';
 import { Escalations } from '../escalations.ts';
+import { IncidentRecords, ScheduledMaintenanceRecords } from '../incidents.ts';
+import { MaintenanceRecords } from '../maintenance.ts';
 import { migrateToLatest } from '../migrations.ts';
 import { Outbox } from '../outbox.ts';
+import { SubscriberRecords } from '../subscribers.ts';
 import { StoreReads } from '../queries.ts';
 import {
   bucketHourly,
@@ -166,6 +173,14 @@ class SqliteStore extends StoreReads implements Store {
   readonly downtimes: DowntimeRecords;
   readonly escalations: Escalations;
   readonly announced: AnnouncedProblems;
+  readonly availability: AvailabilityLedger;
+  readonly maintenance: MaintenanceRecords;
+  readonly auth: AuthRecords;
+  readonly audit: AuditLog;
+  readonly deploys: DeployRecords;
+  readonly incidents: IncidentRecords;
+  readonly scheduledMaintenance: ScheduledMaintenanceRecords;
+  readonly subscribers: SubscriberRecords;
   private statements: Statements | undefined;
 
   constructor(
@@ -181,6 +196,14 @@ class SqliteStore extends StoreReads implements Store {
     this.downtimes = new DowntimeRecords(kysely);
     this.escalations = new Escalations(kysely);
     this.announced = new AnnouncedProblems(kysely);
+    this.availability = new AvailabilityLedger(kysely);
+    this.maintenance = new MaintenanceRecords(kysely);
+    this.auth = new AuthRecords(kysely);
+    this.audit = new AuditLog(kysely);
+    this.deploys = new DeployRecords(kysely);
+    this.incidents = new IncidentRecords(kysely);
+    this.scheduledMaintenance = new ScheduledMaintenanceRecords(kysely);
+    this.subscribers = new SubscriberRecords(kysely);
   }
 
   async migrate(): Promise<void> {

@@ -1,0 +1,60 @@
+import type { ProblemGroup } from '../../topology/problem-groups.ts';
+import { problemGroups } from '../../topology/problem-groups.ts';
+import type { Daemon } from '../daemon.ts';
+
+/**
+ * Grouping every problem by root cause is a pass over every object (hundreds of ms with
+ * 100,000 services), so after state changes it is redone at most this often; the rows
+ * themselves (state, output) are read fresh at each request.
+ */
+const REGROUP_INTERVAL_MS = 1_000;
+
+/**
+ * What the list endpoints need to answer without a pass over every object per request:
+ * the objects not OK or UP, kept current from the committed state events, and the
+ * problem groups, recomputed only after a state change (or after a short age, for
+ * fresher output text).
+ */
+export class LiveState {
+  private readonly failing = new Set<string>();
+  private groups: { model: unknown; version: number; at: number; groups: ProblemGroup[] } | undefined;
+  private version = 0;
+  readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly daemon: Daemon,
+    private readonly clock: () => number = Date.now,
+  ) {
+    for (const state of daemon.engine.allStates()) if (state.state !== 0) this.failing.add(state.objectId);
+    this.unsubscribe = daemon.events.subscribe(
+      (event) => {
+        if (event.type !== 'state') return;
+        this.version += 1;
+        if (event.data.state === 'OK' || event.data.state === 'UP') this.failing.delete(event.data.object);
+        else this.failing.add(event.data.object);
+      },
+      ['state'],
+    );
+  }
+
+  /** Objects whose last committed state is not OK or UP (some may have left the model since). */
+  failingObjects(): ReadonlySet<string> {
+    return this.failing;
+  }
+
+  /** Hard problems grouped by root cause, worst first; treat as read-only (copy before changing). */
+  problemGroups(): ProblemGroup[] {
+    const model = this.daemon.engine.currentModel;
+    const now = this.clock();
+    const cached = this.groups;
+    if (
+      cached &&
+      cached.model === model &&
+      (cached.version === this.version || now - cached.at < REGROUP_INTERVAL_MS)
+    )
+      return cached.groups;
+    const groups = problemGroups(model, this.daemon.engine.allStates());
+    this.groups = { model, version: this.version, at: now, groups };
+    return groups;
+  }
+}

@@ -26,7 +26,7 @@ export async function main(argv: string[]): Promise<void> {
       'services-per-host': { type: 'string', default: '10' },
       problems: { type: 'string', default: '2000' },
       seconds: { type: 'string', default: '10' },
-      connections: { type: 'string', default: '10' },
+      connections: { type: 'string', default: '4' },
       page: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -60,7 +60,11 @@ export async function main(argv: string[]): Promise<void> {
     const ids = [...loaded.model.services.keys()];
     for (let i = 0; i < ids.length; i += 10_000) {
       const chunk = ids.slice(i, i + 10_000);
-      await store.write({ results: [], states: chunk.map((id) => stateOf(id, isProblem(id, perHost, problems), now)), events: [] });
+      await store.write({
+        results: [],
+        states: chunk.map((id) => stateOf(id, isProblem(id, perHost, problems), now)),
+        events: [],
+      });
     }
     // A long history for one object, for the history endpoint's pages.
     const events: StateEvent[] = Array.from({ length: 2000 }, (_, i) => ({
@@ -96,7 +100,9 @@ export async function main(argv: string[]): Promise<void> {
   const check = await fetch(`${base}/api/v1/problems`, { headers });
   const body = (await check.json()) as { problems?: unknown[] };
   if (body.problems?.length !== problems)
-    throw new Error(`expected ${problems} problems, the API answered ${body.problems?.length ?? check.status}`);
+    throw new Error(
+      `expected ${problems} problems, the API answered ${body.problems?.length ?? check.status}`,
+    );
   // Let start-up work (announcing restored problems, first checks) settle before measuring.
   for (let i = 0; i < 60; i++) {
     const t = performance.now();
@@ -111,8 +117,15 @@ export async function main(argv: string[]): Promise<void> {
   }
   progress(`/api/v1/problems lists ${problems} root causes; loading it for ${seconds} s`);
   const problemsLoad = await load(`${base}/api/v1/problems`, headers, seconds, connections);
-  progress(`problems: p99 ${problemsLoad.p99} ms, ${problemsLoad.rps} req/s; loading history for ${seconds} s`);
-  const historyLoad = await load(`${base}/api/v1/history?object=${historyObject}`, headers, seconds, connections);
+  progress(
+    `problems: p99 ${problemsLoad.p99} ms, ${problemsLoad.rps} req/s; loading history for ${seconds} s`,
+  );
+  const historyLoad = await load(
+    `${base}/api/v1/history?object=${historyObject}`,
+    headers,
+    seconds,
+    connections,
+  );
   progress(`history: p99 ${historyLoad.p99} ms, ${historyLoad.rps} req/s`);
   const page = values.page ? await measureProblemsPage(base, made.token) : undefined;
 
@@ -163,7 +176,9 @@ async function load(
       text += chunk;
     });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`autocannon exited ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(text) : reject(new Error(`autocannon exited ${code}`)),
+    );
   });
   const result = JSON.parse(output) as {
     latency: { p99: number };
@@ -171,7 +186,11 @@ async function load(
     errors: number;
     non2xx: number;
   };
-  return { p99: result.latency.p99, rps: Math.round(result.requests.average), errors: result.errors + result.non2xx };
+  return {
+    p99: result.latency.p99,
+    rps: Math.round(result.requests.average),
+    errors: result.errors + result.non2xx,
+  };
 }
 
 function isProblem(serviceId: string, perHost: number, problems: number): boolean {
@@ -204,7 +223,12 @@ function configText(hosts: number, perHost: number, problems: number, port: numb
     'hosts:',
   ];
   for (let h = 0; h < hosts; h++) {
-    lines.push(`  - name: host-${h}`, '    address: 127.0.0.1', `    location: { room: A, cabinet: "${h % 40}" }`, '    services:');
+    lines.push(
+      `  - name: host-${h}`,
+      '    address: 127.0.0.1',
+      `    location: { room: A, cabinet: "${h % 40}" }`,
+      '    services:',
+    );
     for (let s = 0; s < perHost; s++) {
       const failing = h * perHost + s < problems;
       lines.push(

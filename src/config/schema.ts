@@ -210,6 +210,12 @@ export const settingsSchema = z.strictObject({
       first_post_promise: positiveDuration.optional(),
       /** Start of the uptime page's period ("since launch"): a date or time. */
       uptime_since: z.union([z.string().min(1), z.date()]).optional(),
+      /** Where the generated site is kept (default: status-site/ beside the SQLite file). */
+      output: z.string().min(1, 'output is empty').optional(),
+      /** Where the site is copied or uploaded after each generation (docs/status/site.md). */
+      publishers: z
+        .array(z.looseObject({ name, kind: z.string().min(1, 'kind is empty') }))
+        .optional(),
       subscribers: z
         .strictObject({
           /** An `email` receiver whose server (and, without `from`, sender) subscriber mail uses. */

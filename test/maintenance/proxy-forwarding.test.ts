@@ -100,6 +100,7 @@ test('a WebSocket upgrade passes through and both directions flow', async () => 
         `X-Seen-Forwarded-For: ${req.headers['x-forwarded-for']}\r\n\r\n`,
     );
     socket.on('data', (data: Buffer) => socket.write(`echo:${data.toString()}`));
+    socket.on('end', () => socket.end());
   });
   await new Promise<void>((resolve) => wsApp.listen(0, '127.0.0.1', resolve));
   const proxy = await startProxy(

@@ -48,7 +48,7 @@ interface ProblemsCursor {
  * everything it explains. Without `limit` every group comes in one answer, as before pages.
  */
 export function registerProblemRoutes(app: FastifyInstance, daemon: Daemon, live: LiveState): void {
-  const answers = new Map<string, { at: number; body: string }>();
+  const answers = new Map<string, { at: number; body: Buffer }>();
   const { limit, cursor } = pageQueryProperties([]);
   app.get<{ Querystring: ProblemsQuery }>(
     '/api/v1/problems',
@@ -91,7 +91,8 @@ export function registerProblemRoutes(app: FastifyInstance, daemon: Daemon, live
       const key = `${request.query.limit ?? ''}|${request.query.cursor ?? ''}`;
       const now = Date.now();
       const cached = answers.get(key);
-      if (cached && now - cached.at < ANSWER_MAX_AGE_MS) return reply.type('application/json').send(cached.body);
+      if (cached && now - cached.at < ANSWER_MAX_AGE_MS)
+        return reply.type('application/json').send(cached.body);
       const groups = live.problemGroups();
       let start = 0;
       if (request.query.cursor !== undefined) {
@@ -115,13 +116,15 @@ export function registerProblemRoutes(app: FastifyInstance, daemon: Daemon, live
         affected: group.affected.map((affected) => row(affected.object, affected)),
       }));
       const last = page[page.length - 1];
-      const body = JSON.stringify({
+      // Kept as bytes: encoding a large string again for every reader costs more than the rest.
+      const text = JSON.stringify({
         problems: withBadges(page, daemon.suppressions, now),
         next_cursor:
           end < groups.length && last
             ? encodeCursor({ after: last.cause.object, at: end - 1 } satisfies ProblemsCursor)
             : null,
       });
+      const body = Buffer.from(text, 'utf8');
       if (answers.size >= MAX_CACHED_ANSWERS) answers.clear();
       answers.set(key, { at: now, body });
       return reply.type('application/json').send(body);

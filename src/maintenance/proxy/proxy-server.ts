@@ -42,6 +42,8 @@ export class RequestPausingProxy {
   private readonly context: ForwardContext;
   private readonly bypassPaths: Set<string>;
   private inFlight = 0;
+  /** Client sockets of upgraded connections: the server no longer tracks them. */
+  private readonly tunnels = new Set<Duplex>();
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -131,6 +133,8 @@ export class RequestPausingProxy {
       while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
       if (this.inFlight > 0) this.log.error({ inFlight: this.inFlight }, 'shutdown timeout: closing unfinished requests');
       this.server.closeAllConnections();
+      // A WebSocket may live for hours: clients reconnect (to another proxy) when it closes.
+      for (const socket of this.tunnels) socket.destroy();
       this.pool.stop();
     })();
     return this.closing;
@@ -188,6 +192,8 @@ export class RequestPausingProxy {
 
   private onUpgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     this.inFlight++;
+    this.tunnels.add(socket);
+    socket.once('close', () => this.tunnels.delete(socket));
     let counted = true;
     const settle = () => {
       if (counted) this.inFlight--;

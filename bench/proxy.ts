@@ -69,7 +69,9 @@ export async function main(argv: string[]): Promise<void> {
   process.once('exit', cleanup);
   try {
     const upstreamPort = await freePort();
-    children.push(spawn(process.execPath, ['-e', UPSTREAM_SOURCE, String(upstreamPort)], { stdio: 'inherit' }));
+    children.push(
+      spawn(process.execPath, ['-e', UPSTREAM_SOURCE, String(upstreamPort)], { stdio: 'inherit' }),
+    );
     await waitForPort(upstreamPort);
     progress(`upstream on 127.0.0.1:${upstreamPort}`);
 
@@ -181,7 +183,16 @@ http {
 /** Runs wrk against the port for a window; parses requests/s and the latency distribution. */
 function load(port: number, seconds: number, connections: number): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const wrk = spawn(WRK, ['-t', '1', '-c', String(connections), '-d', `${seconds}s`, '--latency', `http://127.0.0.1:${port}/`]);
+    const wrk = spawn(WRK, [
+      '-t',
+      '1',
+      '-c',
+      String(connections),
+      '-d',
+      `${seconds}s`,
+      '--latency',
+      `http://127.0.0.1:${port}/`,
+    ]);
     let output = '';
     wrk.stdout.on('data', (chunk) => {
       output += chunk;
@@ -193,9 +204,12 @@ function load(port: number, seconds: number, connections: number): Promise<LoadR
     wrk.on('close', (code) => {
       if (code !== 0) return reject(new Error(`wrk exited with ${code}: ${output}`));
       const reqPerS = Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1] ?? 0);
-      const percentile = (p: string) => toMs(new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)$`, 'm').exec(output));
+      const percentile = (p: string) =>
+        toMs(new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)$`, 'm').exec(output));
       const errors = /Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1];
-      const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
+      const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(
+        output,
+      );
       resolve({
         reqPerS: Math.round(reqPerS),
         p50Ms: percentile('50'),

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { channelKinds } from '../alerting/channels/index.ts';
 import { checkKinds } from '../checks/index.ts';
+import { publisherKinds } from '../status/publish/index.ts';
 import { parseDuration } from '../model/duration.ts';
 import { isValidTimeZone, parseLocalDateTime } from '../model/zoned-time.ts';
 import { resolveSchedule, type Schedule, type ScheduleConfig } from '../model/oncall.ts';
@@ -21,6 +22,7 @@ import type {
   Service,
   Settings,
   SourcePlace,
+  StatusSitePublisher,
   StatusSiteSettings,
 } from '../model/types.ts';
 import { compileModelTopology } from '../topology/from-model.ts';
@@ -503,6 +505,16 @@ export function resolveModel(
     );
     if (statusSite) settings.statusSite = statusSite;
   } else settings.statusSite = resolveStatusSite({}, receivers, () => {});
+  // 12b. Where the generated status site is kept and published.
+  if (settings.statusSite && settingsPlaced?.value.status_site) {
+    const place = settingsPlaced.place;
+    Object.assign(
+      settings.statusSite,
+      resolveSitePublishing(settingsPlaced.value.status_site, baseDir, (message) =>
+        fail(place, `status_site: ${message}`),
+      ),
+    );
+  }
 
   if (errors.length > 0) return { ok: false, errors: dedupe(errors) };
   const model: Model = {
@@ -668,6 +680,42 @@ function resolveStatusSite(
       confirmWithinMs: durationOr(raw.subscribers?.confirm_within, STATUS_SITE_DEFAULTS.confirmWithinMs),
       linkBase: raw.subscribers?.link_base ?? '',
     },
+  };
+}
+
+/** `status_site.output` and `status_site.publishers`, each publisher checked by its kind. */
+function resolveSitePublishing(
+  raw: RawStatusSite,
+  baseDir: string,
+  fail: (message: string) => void,
+): Pick<StatusSiteSettings, 'outputDir' | 'publishers'> {
+  const publishers: StatusSitePublisher[] = [];
+  const seen = new Set<string>();
+  for (const [index, entry] of (raw.publishers ?? []).entries()) {
+    const { name: publisherName, kind, ...rest } = entry;
+    const at = `publishers[${index}] "${publisherName}"`;
+    if (seen.has(publisherName)) fail(`${at}: the name is used twice`);
+    seen.add(publisherName);
+    const publisher = publisherKinds.get(kind);
+    if (!publisher) {
+      fail(`${at}: kind "${kind}" is unknown (known kinds: ${[...publisherKinds.keys()].join(', ')})`);
+      continue;
+    }
+    const parsed = publisher.settings.safeParse(rest);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues)
+        fail(`${at} (${kind}): ${issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : ''}${issue.message}`);
+      continue;
+    }
+    // Paths in publisher settings are relative to the configuration, like every other path.
+    const settings = { ...(parsed.data as Record<string, unknown>) };
+    for (const key of ['path', 'secret_access_key_file', 'password_file'])
+      if (typeof settings[key] === 'string') settings[key] = path.resolve(baseDir, settings[key] as string);
+    publishers.push({ name: publisherName, kind, settings });
+  }
+  return {
+    ...(raw.output !== undefined ? { outputDir: path.resolve(baseDir, raw.output) } : {}),
+    publishers,
   };
 }
 

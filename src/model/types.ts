@@ -164,6 +164,17 @@ export interface StatusSiteSettings {
     /** Base of the confirm and unsubscribe links ('' : the settings' public URL). */
     linkBase: string;
   };
+  /** Absolute directory the generated site lives in; absent: status-site/ beside the SQLite file. */
+  outputDir?: string;
+  /** Where each generation is copied or uploaded; absent or empty: only outputDir. */
+  publishers?: StatusSitePublisher[];
+}
+
+/** One `status_site.publishers` entry; `settings` validated by its kind (src/status/publish/). */
+export interface StatusSitePublisher {
+  name: string;
+  kind: string;
+  settings: unknown;
 }
 
 export interface ApiSettings {

@@ -546,7 +546,13 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
 
 /** Bring the schema up to date; throws the first failing migration's error. */
 export async function migrateToLatest(db: AnyDb, dialect: Dialect): Promise<void> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations(dialect) } });
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations(dialect) },
+    // Each migration creates its own tables, independent of its neighbours: one added with a
+    // lower number than a migration a store has already applied is applied, not refused.
+    allowUnorderedMigrations: true,
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((result) => result.status === 'Error');

@@ -12,6 +12,7 @@ before(async () => {
 });
 after(() => app.close());
 
+// Generous holds: each CLI call starts a Node process, which is slow on a busy machine.
 test('vigil proxy run / pause / status / resume, and SIGTERM releases held requests before exiting', async () => {
   const dir = await tempDir();
   const [port, controlPort] = [await freePort(), await freePort()];
@@ -22,8 +23,23 @@ test('vigil proxy run / pause / status / resume, and SIGTERM releases held reque
   );
   const proxy = startVigil(['proxy', 'run', '--config', config, '--log-level', 'warn']);
   try {
-    await until(async () => (await request(`http://127.0.0.1:${port}`).catch(() => ({ status: 0 }))).status === 200, 'proxy up', 20_000);
-    const paused = await vigil(['proxy', 'pause', '--config', config, '--max-hold', '20s', '-m', 'cli test']);
+    await until(
+      async () => (await request(`http://127.0.0.1:${port}`).catch(() => ({ status: 0 }))).status === 200,
+      'proxy up',
+      20_000,
+    );
+    const paused = await vigil([
+      'proxy',
+      'pause',
+      '--config',
+      config,
+      '--max-hold',
+      '2m',
+      '--max-pause',
+      '3m',
+      '-m',
+      'cli test',
+    ]);
     assert.equal(paused.code, 0, paused.stderr);
     assert.match(paused.stdout, /paused {2}held 0/);
     const held = request(`http://127.0.0.1:${port}`, { path: '/held' });
@@ -33,12 +49,18 @@ test('vigil proxy run / pause / status / resume, and SIGTERM releases held reque
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.equal((await held).status, 200);
 
-    await vigil(['proxy', 'pause', '--config', config]);
+    await vigil(['proxy', 'pause', '--config', config, '--max-hold', '2m', '--max-pause', '3m']);
     const heldAtShutdown = request(`http://127.0.0.1:${port}`, { path: '/at-shutdown' });
-    await until(async () => {
-      const s = await fetch(`http://127.0.0.1:${controlPort}/status`, { headers: { authorization: `Bearer ${SECRET}` } });
-      return (await s.json()).held_now === 1;
-    }, 'held', 20_000);
+    await until(
+      async () => {
+        const s = await fetch(`http://127.0.0.1:${controlPort}/status`, {
+          headers: { authorization: `Bearer ${SECRET}` },
+        });
+        return (await s.json()).held_now === 1;
+      },
+      'held',
+      20_000,
+    );
     const exited = new Promise<number | null>((resolve) => proxy.child.once('exit', resolve));
     proxy.child.kill('SIGTERM');
     assert.equal((await heldAtShutdown).status, 200);
@@ -59,7 +81,9 @@ test('bad proxy configuration and arguments are refused with the place named', a
   const badHold = await vigil(['proxy', 'pause', '--max-hold', 'forever', '--control', 'http://127.0.0.1:1']);
   assert.equal(badHold.code, 1);
   assert.match(badHold.stderr, /--max-hold: "forever" is not a duration/);
-  const noSecret = await vigil(['proxy', 'resume', '--control', 'http://127.0.0.1:1'], { VIGIL_PROXY_SECRET: '' });
+  const noSecret = await vigil(['proxy', 'resume', '--control', 'http://127.0.0.1:1'], {
+    VIGIL_PROXY_SECRET: '',
+  });
   assert.match(noSecret.stderr, /no control secret/);
   const help = await vigil(['proxy', 'pause', '--help']);
   assert.equal(help.code, 0);

@@ -2,11 +2,22 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { loadProxyConfig, parseProxyConfig } from '../../src/maintenance/proxy/config.ts';
-import { clientResponseHeaders, upstreamRequestHeaders } from '../../src/maintenance/proxy/forwarded-headers.ts';
+import {
+  clientResponseHeaders,
+  upstreamRequestHeaders,
+} from '../../src/maintenance/proxy/forwarded-headers.ts';
 import { confirmation, localDeadline, type MemberReport } from '../../src/maintenance/proxy/group-state.ts';
 import { afterProbe, freshHealth, pickUpstream } from '../../src/maintenance/proxy/upstream-health.ts';
 
-const HOP = ['Connection', 'Keep-Alive', 'TE', 'Trailer', 'Transfer-Encoding', 'Upgrade', 'Proxy-Authorization'];
+const HOP = [
+  'Connection',
+  'Keep-Alive',
+  'TE',
+  'Trailer',
+  'Transfer-Encoding',
+  'Upgrade',
+  'Proxy-Authorization',
+];
 const headerName = fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,15}$/);
 const headerValue = fc.stringMatching(/^[ -~]{0,20}$/);
 
@@ -31,13 +42,22 @@ test('no hop-by-hop header crosses the proxy, every other header does, X-Forward
         );
         for (const [name] of pairs) {
           const lower = name.toLowerCase();
-          if (HOP.some((h) => h.toLowerCase() === lower) || listed.has(lower) || /^(x-forwarded-|host$)/.test(lower))
+          if (
+            HOP.some((h) => h.toLowerCase() === lower) ||
+            listed.has(lower) ||
+            /^(x-forwarded-|host$)/.test(lower)
+          )
             continue;
           assert.ok(names.includes(lower), `${name} kept`);
         }
         const xff = out[out.indexOf('X-Forwarded-For') + 1];
         assert.equal(xff, [...chain, client].join(', '));
-        assert.equal(clientResponseHeaders(raw).filter((_, i) => i % 2 === 0).some((n) => HOP.includes(n)), false);
+        assert.equal(
+          clientResponseHeaders(raw)
+            .filter((_, i) => i % 2 === 0)
+            .some((n) => HOP.includes(n)),
+          false,
+        );
       },
     ),
   );
@@ -65,18 +85,23 @@ test('round robin picks only healthy, untried upstreams and visits each healthy 
 
 test('health changes only after the configured number of probes in a row', () => {
   fc.assert(
-    fc.property(fc.array(fc.boolean(), { maxLength: 40 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), (probes, down, up) => {
-      let health = freshHealth;
-      let run = 0;
-      let last: boolean | undefined;
-      for (const ok of probes) {
-        run = ok === last ? run + 1 : 1;
-        last = ok;
-        const before = health.healthy;
-        health = afterProbe(health, ok, { unhealthyAfter: down, healthyAfter: up });
-        if (health.healthy !== before) assert.equal(run >= (before ? down : up), true);
-      }
-    }),
+    fc.property(
+      fc.array(fc.boolean(), { maxLength: 40 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer({ min: 1, max: 4 }),
+      (probes, down, up) => {
+        let health = freshHealth;
+        let run = 0;
+        let last: boolean | undefined;
+        for (const ok of probes) {
+          run = ok === last ? run + 1 : 1;
+          last = ok;
+          const before = health.healthy;
+          health = afterProbe(health, ok, { unhealthyAfter: down, healthyAfter: up });
+          if (health.healthy !== before) assert.equal(run >= (before ? down : up), true);
+        }
+      },
+    ),
   );
 });
 
@@ -94,16 +119,30 @@ test('group members: fresh ones are waited on, stale ones reported, expected one
   });
   assert.deepEqual(confirmation(members, { epoch: 3, paused: true }, 1_400, 500).waitingOn, ['b']);
   assert.deepEqual(confirmation(members, { epoch: 3, paused: true }, 1_600, 500).stale, ['b', 'c']);
-  assert.deepEqual(confirmation(members, { epoch: 3, paused: true }, 9_000, 500, ['a', 'c']).waitingOn, ['c']);
+  assert.deepEqual(confirmation(members, { epoch: 3, paused: true }, 9_000, 500, ['a', 'c']).waitingOn, [
+    'c',
+  ]);
   // A skewed clock can end a pause early, never keep it beyond its maximum.
   fc.assert(
-    fc.property(fc.nat(), fc.nat(100_000), fc.integer({ min: -100_000, max: 100_000 }), (now, maxPause, skew) => {
-      const deadline = localDeadline(
-        { paused: true, reason: '', max_hold_ms: 0, max_pause_ms: maxPause, until: now + maxPause + skew, epoch: 1 },
-        now,
-      );
-      assert.ok(deadline <= now + maxPause);
-    }),
+    fc.property(
+      fc.nat(),
+      fc.nat(100_000),
+      fc.integer({ min: -100_000, max: 100_000 }),
+      (now, maxPause, skew) => {
+        const deadline = localDeadline(
+          {
+            paused: true,
+            reason: '',
+            max_hold_ms: 0,
+            max_pause_ms: maxPause,
+            until: now + maxPause + skew,
+            epoch: 1,
+          },
+          now,
+        );
+        assert.ok(deadline <= now + maxPause);
+      },
+    ),
   );
 });
 
@@ -134,7 +173,11 @@ test('proxy.yml errors name the file, line and setting', () => {
 });
 
 test('defaults make --upstream alone a working configuration; the secret comes from the environment', async () => {
-  const loaded = await loadProxyConfig(undefined, { upstreams: ['http://127.0.0.1:3000'] }, { VIGIL_PROXY_SECRET: 'x'.repeat(20) });
+  const loaded = await loadProxyConfig(
+    undefined,
+    { upstreams: ['http://127.0.0.1:3000'] },
+    { VIGIL_PROXY_SECRET: 'x'.repeat(20) },
+  );
   assert.ok(loaded.ok);
   assert.deepEqual(loaded.value.listen, { host: '0.0.0.0', port: 8080 });
   assert.deepEqual(loaded.value.control, { host: '127.0.0.1', port: 8471, secret: 'x'.repeat(20) });
@@ -142,6 +185,10 @@ test('defaults make --upstream alone a working configuration; the secret comes f
   const none = await loadProxyConfig(undefined, {}, {});
   assert.equal(none.ok, false);
   assert.match(none.ok ? '' : String(none.errors[0]?.message), /^upstreams: none given/);
-  const short = await loadProxyConfig(undefined, { upstreams: ['http://127.0.0.1:3000'] }, { VIGIL_PROXY_SECRET: 'short' });
+  const short = await loadProxyConfig(
+    undefined,
+    { upstreams: ['http://127.0.0.1:3000'] },
+    { VIGIL_PROXY_SECRET: 'short' },
+  );
   assert.equal(short.ok, false);
 });

@@ -104,20 +104,24 @@ test('a WebSocket upgrade passes through and both directions flow', async () => 
   });
   await new Promise<void>((resolve) => wsApp.listen(0, '127.0.0.1', resolve));
   const proxy = await startProxy(
-    proxyConfig([`http://127.0.0.1:${(wsApp.address() as AddressInfo).port}`], (c) => (c.healthCheck.path = '/')),
+    proxyConfig(
+      [`http://127.0.0.1:${(wsApp.address() as AddressInfo).port}`],
+      (c) => (c.healthCheck.path = '/'),
+    ),
   );
   try {
-    const { response, socket } = await new Promise<{ response: http.IncomingMessage; socket: import('node:net').Socket }>(
-      (resolve, reject) => {
-        const outgoing = http.request(`${proxy.url}/chat`, {
-          headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-key': 'dGhlIHNhbXBsZQ==' },
-        });
-        outgoing.on('upgrade', (res, sock) => resolve({ response: res, socket: sock }));
-        outgoing.on('response', (res) => reject(new Error(`no upgrade: ${res.statusCode}`)));
-        outgoing.on('error', reject);
-        outgoing.end();
-      },
-    );
+    const { response, socket } = await new Promise<{
+      response: http.IncomingMessage;
+      socket: import('node:net').Socket;
+    }>((resolve, reject) => {
+      const outgoing = http.request(`${proxy.url}/chat`, {
+        headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-key': 'dGhlIHNhbXBsZQ==' },
+      });
+      outgoing.on('upgrade', (res, sock) => resolve({ response: res, socket: sock }));
+      outgoing.on('response', (res) => reject(new Error(`no upgrade: ${res.statusCode}`)));
+      outgoing.on('error', reject);
+      outgoing.end();
+    });
     assert.equal(response.statusCode, 101);
     assert.equal(response.headers['x-seen-forwarded-for'], '127.0.0.1');
     const reply = new Promise<string>((resolve) => socket.once('data', (d: Buffer) => resolve(d.toString())));
@@ -138,7 +142,8 @@ test('round robin over healthy upstreams; a dead one is taken out by the health 
   try {
     const names = async (count: number) => {
       const out: string[] = [];
-      for (let i = 0; i < count; i++) out.push((await request(proxy.url, { path: '/rr' })).body.split(' ')[0] as string);
+      for (let i = 0; i < count; i++)
+        out.push((await request(proxy.url, { path: '/rr' })).body.split(' ')[0] as string);
       return out;
     };
     const spread = await names(6);

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { natsProxySwitch } from '../../src/maintenance/proxy/nats-switch.ts';
-import { proxyConfig, request, startApp, startProxy, type TestApp, type TestProxy, until } from './proxy-helpers.ts';
+import {
+  proxyConfig,
+  request,
+  startApp,
+  startProxy,
+  type TestApp,
+  type TestProxy,
+  until,
+} from './proxy-helpers.ts';
 
 const NATS = ['nats://127.0.0.1:4222'];
 let app: TestApp;
@@ -51,7 +59,7 @@ test('one natsProxySwitch call pauses and resumes both proxies of a group, after
   }
 });
 
-test('pausing through one proxy\'s control endpoint pauses the whole group', async () => {
+test("pausing through one proxy's control endpoint pauses the whole group", async () => {
   const group = `t${randomUUID().slice(0, 8)}`;
   const [a, b] = await groupOfTwo(group);
   try {

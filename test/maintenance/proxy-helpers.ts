@@ -49,7 +49,12 @@ export async function startApp(name: string, port = 0): Promise<TestApp> {
     request.on('end', () => {
       const body = Buffer.concat(chunks).toString();
       if (request.url !== '/health')
-        app.seen.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers, body });
+        app.seen.push({
+          method: request.method ?? '',
+          url: request.url ?? '',
+          headers: request.headers,
+          body,
+        });
       setTimeout(() => {
         response.writeHead(200, { 'content-type': 'text/plain', 'x-app': name });
         response.end(`${name} ${request.url}`);
@@ -68,7 +73,13 @@ export function proxyConfig(upstreams: string[], change: (c: ProxyConfig) => voi
     upstreams,
     upstreamTimeoutMs: 10_000,
     healthCheck: { path: '/health', intervalMs: 200, timeoutMs: 500, unhealthyAfter: 2, healthyAfter: 2 },
-    pause: { maxHoldMs: 10_000, maxPauseMs: 20_000, maxHeld: 1000, onMaxHold: 'reject', releaseConcurrency: 4 },
+    pause: {
+      maxHoldMs: 10_000,
+      maxPauseMs: 20_000,
+      maxHeld: 1000,
+      onMaxHold: 'reject',
+      releaseConcurrency: 4,
+    },
     bypass: { paths: ['/health'], userAgents: ['kube-probe'] },
     control: { host: '127.0.0.1', port: 0, secret: SECRET },
     shutdownTimeoutMs: 10_000,
@@ -103,7 +114,13 @@ export async function startProxy(config: ProxyConfig): Promise<TestProxy> {
 /** One request over a fresh connection (node:http, so nothing is pooled behind the test's back). */
 export function request(
   url: string,
-  options: { method?: string; path?: string; headers?: Record<string, string>; body?: string; agent?: http.Agent } = {},
+  options: {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    agent?: http.Agent;
+  } = {},
 ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const target = new URL(options.path ?? '/', url);
@@ -116,7 +133,9 @@ export function request(
         response.on('data', (chunk: string) => {
           body += chunk;
         });
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
+        );
       },
     );
     outgoing.on('error', reject);

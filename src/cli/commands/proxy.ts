@@ -1,11 +1,11 @@
 import pino from 'pino';
 import { formatConfigError } from '../../config/errors.ts';
-import { formatDuration, parseDuration } from '../../model/duration.ts';
 import { loadProxyConfig, readSecret } from '../../maintenance/proxy/config.ts';
 import { callControl } from '../../maintenance/proxy/http-switch.ts';
 import { natsProxySwitch, readGroup } from '../../maintenance/proxy/nats-switch.ts';
 import { runProxyWorkers } from '../../maintenance/proxy/workers.ts';
 import type { ProxyReport } from '../../maintenance/proxy-switch.ts';
+import { formatDuration, parseDuration } from '../../model/duration.ts';
 import { CliError } from '../fail.ts';
 
 export interface ProxyRunOptions {
@@ -31,7 +31,9 @@ export async function proxyRunCommand(options: ProxyRunOptions): Promise<void> {
   });
   if (!loaded.ok) {
     for (const error of loaded.errors) process.stderr.write(`${formatConfigError(error)}\n`);
-    throw new CliError(`proxy configuration has ${loaded.errors.length} error${loaded.errors.length === 1 ? '' : 's'}`);
+    throw new CliError(
+      `proxy configuration has ${loaded.errors.length} error${loaded.errors.length === 1 ? '' : 's'}`,
+    );
   }
   const log = pino({ name: 'vigil-proxy', level: options.logLevel });
   await runProxyWorkers(loaded.value, log);
@@ -98,7 +100,9 @@ function hostForUrl(host: string): string {
 
 function requireSecret(target: Target): string {
   if (!target.secret)
-    throw new CliError('no control secret: use --secret-file, VIGIL_PROXY_SECRET or --config with control.secret');
+    throw new CliError(
+      'no control secret: use --secret-file, VIGIL_PROXY_SECRET or --config with control.secret',
+    );
   return target.secret;
 }
 
@@ -112,7 +116,9 @@ function printReports(action: string, reports: ProxyReport[], json?: boolean): v
   process.stderr.write(`${action}: ${reports.length} prox${reports.length === 1 ? 'y' : 'ies'} confirmed\n`);
 }
 
-export async function proxyPauseCommand(options: ProxyTargetOptions & { maxHold?: string; maxPause?: string; reason?: string }) {
+export async function proxyPauseCommand(
+  options: ProxyTargetOptions & { maxHold?: string; maxPause?: string; reason?: string },
+) {
   const maxHoldMs = options.maxHold === undefined ? undefined : parseDuration(options.maxHold);
   const maxPauseMs = options.maxPause === undefined ? undefined : parseDuration(options.maxPause);
   if (options.maxHold !== undefined && !maxHoldMs)
@@ -137,8 +143,14 @@ export async function proxyPauseCommand(options: ProxyTargetOptions & { maxHold?
     ...(maxHoldMs !== undefined ? { max_hold: `${maxHoldMs}ms` } : {}),
     ...(maxPauseMs !== undefined ? { max_pause: `${maxPauseMs}ms` } : {}),
   };
-  const replies = await everyControl(target, (c) => callControl(c, secret, 'POST', 'pause', body, target.timeoutMs));
-  printReports('paused', replies.map((r) => ({ proxy: r.proxy, paused: r.paused, heldRequests: r.held_now })), options.json);
+  const replies = await everyControl(target, (c) =>
+    callControl(c, secret, 'POST', 'pause', body, target.timeoutMs),
+  );
+  printReports(
+    'paused',
+    replies.map((r) => ({ proxy: r.proxy, paused: r.paused, heldRequests: r.held_now })),
+    options.json,
+  );
 }
 
 export async function proxyResumeCommand(options: ProxyTargetOptions): Promise<void> {
@@ -149,8 +161,14 @@ export async function proxyResumeCommand(options: ProxyTargetOptions): Promise<v
     return printReports('resumed', reports, options.json);
   }
   const secret = requireSecret(target);
-  const replies = await everyControl(target, (c) => callControl(c, secret, 'POST', 'resume', undefined, target.timeoutMs));
-  printReports('resumed', replies.map((r) => ({ proxy: r.proxy, paused: r.paused, heldRequests: r.held_now })), options.json);
+  const replies = await everyControl(target, (c) =>
+    callControl(c, secret, 'POST', 'resume', undefined, target.timeoutMs),
+  );
+  printReports(
+    'resumed',
+    replies.map((r) => ({ proxy: r.proxy, paused: r.paused, heldRequests: r.held_now })),
+    options.json,
+  );
 }
 
 export async function proxyStatusCommand(options: ProxyTargetOptions): Promise<void> {
@@ -172,7 +190,9 @@ export async function proxyStatusCommand(options: ProxyTargetOptions): Promise<v
     return;
   }
   const secret = requireSecret(target);
-  const replies = await everyControl(target, (c) => callControl(c, secret, 'GET', 'status', undefined, target.timeoutMs));
+  const replies = await everyControl(target, (c) =>
+    callControl(c, secret, 'GET', 'status', undefined, target.timeoutMs),
+  );
   if (options.json) return void process.stdout.write(`${JSON.stringify(replies, null, 2)}\n`);
   for (const r of replies) {
     const state = r.paused ? `PAUSED since ${r.since} (${r.reason}), ends by itself at ${r.until}` : 'open';
@@ -185,7 +205,9 @@ export async function proxyStatusCommand(options: ProxyTargetOptions): Promise<v
 }
 
 function describe(target: Target): string {
-  return target.kind === 'group' ? `group ${target.group} over ${target.nats.join(', ')}` : target.controls.join(', ');
+  return target.kind === 'group'
+    ? `group ${target.group} over ${target.nats.join(', ')}`
+    : target.controls.join(', ');
 }
 
 async function withGroupSwitch<T>(
@@ -196,7 +218,8 @@ async function withGroupSwitch<T>(
     servers: target.nats,
     group: target.group as string,
     timeoutMs: target.timeoutMs,
-    onStale: (stale) => process.stderr.write(`not waiting for stale proxies (no recent heartbeat): ${stale.join(', ')}\n`),
+    onStale: (stale) =>
+      process.stderr.write(`not waiting for stale proxies (no recent heartbeat): ${stale.join(', ')}\n`),
   });
   try {
     return await act(proxySwitch);

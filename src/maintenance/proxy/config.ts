@@ -8,16 +8,14 @@ import { parseDuration } from '../../model/duration.ts';
 // The proxy's own small configuration (proxy.yml). Every setting has a default, so
 // `vigil proxy run --upstream URL` alone is a working proxy; the file is for the rest.
 
-const durationMs = z
-  .union([z.string(), z.number()])
-  .transform((value, ctx) => {
-    const ms = parseDuration(value);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'is not a duration (examples: 500ms, 15s, 2m)' });
-      return z.NEVER;
-    }
-    return ms;
-  });
+const durationMs = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'is not a duration (examples: 500ms, 15s, 2m)' });
+    return z.NEVER;
+  }
+  return ms;
+});
 const positiveMs = durationMs.refine((ms) => ms > 0, { message: 'must be longer than 0' });
 
 const hostPort = z
@@ -252,7 +250,8 @@ export async function readSecret(
   if (control.secret_file) {
     try {
       const text = (await readFile(control.secret_file, 'utf8')).trim();
-      if (text.length < 16) return { message: `control.secret_file: ${control.secret_file} holds fewer than 16 characters` };
+      if (text.length < 16)
+        return { message: `control.secret_file: ${control.secret_file} holds fewer than 16 characters` };
       return text;
     } catch (error) {
       return { message: `control.secret_file: ${(error as Error).message}` };

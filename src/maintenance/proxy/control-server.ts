@@ -100,7 +100,8 @@ export class ControlServer {
     if (!this.secret) {
       request.resume();
       return reply(response, 403, {
-        error: 'control is disabled: no secret configured (control.secret, control.secret_file or VIGIL_PROXY_SECRET)',
+        error:
+          'control is disabled: no secret configured (control.secret, control.secret_file or VIGIL_PROXY_SECRET)',
       });
     }
     if (!bearerMatches(request.headers.authorization, this.secret)) {
@@ -151,7 +152,9 @@ export class ControlServer {
       }
       default:
         request.resume();
-        return reply(response, 404, { error: `no ${route}: try POST /pause, POST /resume, GET /status, GET /metrics` });
+        return reply(response, 404, {
+          error: `no ${route}: try POST /pause, POST /resume, GET /status, GET /metrics`,
+        });
     }
   }
 }
@@ -159,7 +162,10 @@ export class ControlServer {
 function reply(response: http.ServerResponse, status: number, body: object): void {
   if (response.headersSent) return;
   const text = `${JSON.stringify(body)}\n`;
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
   response.end(text);
 }
 

@@ -63,7 +63,11 @@ export function forwardRequest(
       answered = true;
       const status = upstreamResponse.statusCode ?? 502;
       context.counters.responsesByClass[Math.floor(status / 100)]! += 1;
-      response.writeHead(status, upstreamResponse.statusMessage, clientResponseHeaders(upstreamResponse.rawHeaders));
+      response.writeHead(
+        status,
+        upstreamResponse.statusMessage,
+        clientResponseHeaders(upstreamResponse.rawHeaders),
+      );
       upstreamResponse.pipe(response);
       upstreamResponse.once('aborted', () => response.destroy());
       upstreamResponse.once('error', () => response.destroy());
@@ -80,12 +84,18 @@ export function forwardRequest(
       }
       // A kept-alive socket the app closed just as we reused it: nothing was processed,
       // so a request without a body and without side effects may go again, once.
-      if (outgoing.reusedSocket && !withBody && !resetRetried && IDEMPOTENT_WITHOUT_BODY.has(request.method ?? '')) {
+      if (
+        outgoing.reusedSocket &&
+        !withBody &&
+        !resetRetried &&
+        IDEMPOTENT_WITHOUT_BODY.has(request.method ?? '')
+      ) {
         resetRetried = true;
         context.counters.retries++;
         return attempt();
       }
-      if (error instanceof UpstreamTimeout) return fail(504, 'Gateway Timeout: the upstream did not answer in time\n');
+      if (error instanceof UpstreamTimeout)
+        return fail(504, 'Gateway Timeout: the upstream did not answer in time\n');
       fail(502, 'Bad Gateway: the upstream failed\n');
     });
     response.once('close', () => {

@@ -1,8 +1,9 @@
-import { Kvm, type KV } from '@nats-io/kv';
+import { type KV, Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 
 type NatsConnection = Awaited<ReturnType<typeof connect>>;
+
 import {
   BUCKET,
   type GroupState,
@@ -59,8 +60,12 @@ export class GroupFollower {
     void (async () => {
       for await (const status of this.nc!.status()) {
         if (status.type === 'disconnect')
-          this.log.error({ group: this.settings.name }, 'lost NATS: keeping the current pause state and its limits');
-        else if (status.type === 'reconnect') this.log.warn({ group: this.settings.name }, 'NATS connection back');
+          this.log.error(
+            { group: this.settings.name },
+            'lost NATS: keeping the current pause state and its limits',
+          );
+        else if (status.type === 'reconnect')
+          this.log.warn({ group: this.settings.name }, 'NATS connection back');
       }
     })();
     this.kv = await openBucket(this.nc);
@@ -87,7 +92,10 @@ export class GroupFollower {
     this.heartbeat = setInterval(() => void this.sendReport(), this.settings.heartbeatMs);
     this.heartbeat.unref();
     await this.sendReport();
-    this.log.info({ group: this.settings.name, proxy: this.settings.proxyId }, 'following group state over NATS');
+    this.log.info(
+      { group: this.settings.name, proxy: this.settings.proxyId },
+      'following group state over NATS',
+    );
   }
 
   /** Writes the group state: how the control endpoint pauses the whole group. */

@@ -40,7 +40,8 @@ export async function callControl(
   } catch {
     throw new Error(`${control}: answered ${response.status} with something that is not JSON`);
   }
-  if (!response.ok) throw new Error(`${control}: ${response.status} ${(json as { error?: string }).error ?? text}`);
+  if (!response.ok)
+    throw new Error(`${control}: ${response.status} ${(json as { error?: string }).error ?? text}`);
   return json as ProxyStatusReply;
 }
 
@@ -53,10 +54,15 @@ export function httpProxySwitch(options: HttpSwitchOptions): ProxySwitch {
   });
   const everyone = async (path: string, body?: object) => {
     const settled = await Promise.allSettled(
-      options.controls.map((control) => callControl(control, options.secret, 'POST', path, body, options.timeoutMs)),
+      options.controls.map((control) =>
+        callControl(control, options.secret, 'POST', path, body, options.timeoutMs),
+      ),
     );
     const failed = settled.flatMap((s) => (s.status === 'rejected' ? [(s.reason as Error).message] : []));
-    if (failed.length > 0) throw new Error(`${path.slice(1)} failed on ${failed.length} of ${settled.length}: ${failed.join('; ')}`);
+    if (failed.length > 0)
+      throw new Error(
+        `${path.slice(1)} failed on ${failed.length} of ${settled.length}: ${failed.join('; ')}`,
+      );
     return settled.map((s) => toReport((s as PromiseFulfilledResult<ProxyStatusReply>).value));
   };
   return {

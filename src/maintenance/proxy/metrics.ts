@@ -42,7 +42,8 @@ export interface MetricsSnapshot {
   upstreams: { url: string; healthy: boolean }[];
 }
 
-const escapeLabel = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+const escapeLabel = (value: string) =>
+  value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
 /** Prometheus text exposition format. */
 export function renderMetrics(m: MetricsSnapshot): string {

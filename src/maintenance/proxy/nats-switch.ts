@@ -44,7 +44,9 @@ const POLL_MS = 50;
  * Pauses and resumes every proxy of a group through the group's state in NATS KV: one
  * write, then wait until each live member reports the new epoch applied.
  */
-export async function natsProxySwitch(options: NatsSwitchOptions): Promise<ProxySwitch & { lastStale: string[] }> {
+export async function natsProxySwitch(
+  options: NatsSwitchOptions,
+): Promise<ProxySwitch & { lastStale: string[] }> {
   const nc = await connect({ servers: options.servers, name: `vigil proxy switch ${options.group}` });
   const kv = await openBucket(nc);
   const timeoutMs = options.timeoutMs ?? 10_000;
@@ -92,7 +94,13 @@ export async function natsProxySwitch(options: NatsSwitchOptions): Promise<Proxy
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const members = await readMembers();
-      const verdict = confirmation(members, { epoch, paused }, Date.now(), staleAfterMs, options.expectedMembers);
+      const verdict = confirmation(
+        members,
+        { epoch, paused },
+        Date.now(),
+        staleAfterMs,
+        options.expectedMembers,
+      );
       if (verdict.stale.join() !== handle.lastStale.join()) {
         handle.lastStale = verdict.stale;
         if (verdict.stale.length > 0) options.onStale?.(verdict.stale);
@@ -103,7 +111,11 @@ export async function natsProxySwitch(options: NatsSwitchOptions): Promise<Proxy
         heldRequests: members.get(proxy)?.held ?? 0,
       }));
       if (verdict.done && verdict.confirmed.length === 0)
-        throw new ProxySwitchTimeout(`group ${options.group}: no live proxy has joined (none to ${paused ? 'pause' : 'resume'})`, [], []);
+        throw new ProxySwitchTimeout(
+          `group ${options.group}: no live proxy has joined (none to ${paused ? 'pause' : 'resume'})`,
+          [],
+          [],
+        );
       if (verdict.done) return reports;
       if (Date.now() >= deadline) {
         throw new ProxySwitchTimeout(

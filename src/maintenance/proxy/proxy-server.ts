@@ -6,7 +6,7 @@ import type { ProxyConfig } from './config.ts';
 import { type ForwardContext, forwardRequest } from './forward.ts';
 import { emptyCounters, type MetricsSnapshot } from './metrics.ts';
 import { PauseGate, type PauseOrder, type PauseState, type RefusalReason } from './pause-gate.ts';
-import { refuseRaw, forwardUpgrade } from './upgrade.ts';
+import { forwardUpgrade, refuseRaw } from './upgrade.ts';
 import { UpstreamPool } from './upstream-pool.ts';
 
 export type ProxySettings = Pick<
@@ -51,12 +51,21 @@ export class RequestPausingProxy {
     private readonly log: Logger,
   ) {
     this.pool = new UpstreamPool(settings.upstreams, settings.healthCheck, log);
-    this.context = { pool: this.pool, counters: emptyCounters(), upstreamTimeoutMs: settings.upstreamTimeoutMs };
+    this.context = {
+      pool: this.pool,
+      counters: emptyCounters(),
+      upstreamTimeoutMs: settings.upstreamTimeoutMs,
+    };
     this.bypassPaths = new Set(settings.bypass.paths);
     this.gate = new PauseGate(settings.pause, {
       paused: (state) =>
         log.warn(
-          { reason: state.reason, maxHoldMs: state.maxHoldMs, until: new Date(state.until).toISOString(), epoch: state.epoch },
+          {
+            reason: state.reason,
+            maxHoldMs: state.maxHoldMs,
+            until: new Date(state.until).toISOString(),
+            epoch: state.epoch,
+          },
           'requests paused: new requests wait',
         ),
       resumed: (state, why, held, pausedForMs) => {
@@ -65,13 +74,19 @@ export class RequestPausingProxy {
             { pausedForMs, held, epoch: state.epoch },
             'PAUSE REACHED ITS MAXIMUM LENGTH AND ENDED BY ITSELF: requests flow again; was the maintenance finished?',
           );
-        else log.warn({ pausedForMs, held, epoch: state.epoch }, 'requests resumed: held requests released in arrival order');
+        else
+          log.warn(
+            { pausedForMs, held, epoch: state.epoch },
+            'requests resumed: held requests released in arrival order',
+          );
       },
       refused: (reason) => {
         this.context.counters.refused[reason]++;
       },
     });
-    this.server = http.createServer({ keepAlive: true }, (request, response) => this.onRequest(request, response));
+    this.server = http.createServer({ keepAlive: true }, (request, response) =>
+      this.onRequest(request, response),
+    );
     this.server.on('upgrade', (request, socket, head) => this.onUpgrade(request, socket, head));
     this.server.on('clientError', (_error, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -131,7 +146,8 @@ export class RequestPausingProxy {
       this.gate.close();
       const deadline = Date.now() + this.settings.shutdownTimeoutMs;
       while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-      if (this.inFlight > 0) this.log.error({ inFlight: this.inFlight }, 'shutdown timeout: closing unfinished requests');
+      if (this.inFlight > 0)
+        this.log.error({ inFlight: this.inFlight }, 'shutdown timeout: closing unfinished requests');
       this.server.closeAllConnections();
       // A WebSocket may live for hours: clients reconnect (to another proxy) when it closes.
       for (const socket of this.tunnels) socket.destroy();

@@ -78,7 +78,11 @@ const pauseOrder = (ask: PauseAsk, limits: ProxyConfig['pause'], epoch: number) 
 };
 
 /** Control of a proxy on its own: pause and resume act here only. */
-export function localControl(proxy: PausableProxy, proxyId: string, limits: ProxyConfig['pause']): ProxyControl {
+export function localControl(
+  proxy: PausableProxy,
+  proxyId: string,
+  limits: ProxyConfig['pause'],
+): ProxyControl {
   const reply = async () => statusReply(proxyId, await proxy.status());
   return {
     pause: async (ask) => {
@@ -167,7 +171,9 @@ export async function startControlPlane(
     control = localControl(proxy, `${config.listen.host}:${config.listen.port}`, config.pause);
   }
   if (!config.control.secret)
-    log.warn('no control secret: the control endpoint refuses every call (set control.secret or VIGIL_PROXY_SECRET)');
+    log.warn(
+      'no control secret: the control endpoint refuses every call (set control.secret or VIGIL_PROXY_SECRET)',
+    );
   const controlServer = new ControlServer(control, config.control.secret, (error) =>
     log.error({ error: error.message }, 'control request failed'),
   );

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { clientResponseHeaders, upstreamRequestHeaders } from './forwarded-headers.ts';
 import type { ForwardContext } from './forward.ts';
+import { clientResponseHeaders, upstreamRequestHeaders } from './forwarded-headers.ts';
 
 /** Writes a complete HTTP/1.1 response head onto a raw socket (upgrades have no ServerResponse). */
 export function writeRawHead(socket: Duplex, status: number, message: string, rawHeaders: readonly string[]) {
@@ -61,7 +61,12 @@ export function forwardUpgrade(
   outgoing.on('upgrade', (upstreamResponse, upstreamSocket, upstreamHead) => {
     outgoing.setTimeout(0);
     context.counters.responsesByClass[1]! += 1;
-    writeRawHead(socket, 101, upstreamResponse.statusMessage ?? 'Switching Protocols', upstreamResponse.rawHeaders);
+    writeRawHead(
+      socket,
+      101,
+      upstreamResponse.statusMessage ?? 'Switching Protocols',
+      upstreamResponse.rawHeaders,
+    );
     if (upstreamHead.length > 0) socket.write(upstreamHead);
     if (head.length > 0) upstreamSocket.write(head);
     upstreamSocket.on('error', () => socket.destroy());

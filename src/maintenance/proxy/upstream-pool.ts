@@ -1,6 +1,12 @@
 import http from 'node:http';
 import type { Logger } from 'pino';
-import { afterProbe, freshHealth, type HealthThresholds, pickUpstream, type UpstreamHealth } from './upstream-health.ts';
+import {
+  afterProbe,
+  freshHealth,
+  type HealthThresholds,
+  pickUpstream,
+  type UpstreamHealth,
+} from './upstream-health.ts';
 
 export interface Upstream {
   /** As configured: http://10.0.0.5:3000 */

@@ -49,7 +49,10 @@ function onShutdownSignal(log: Logger, stop: () => Promise<void>): void {
 
 async function runWorker(config: ProxyConfig, log: Logger): Promise<void> {
   // The held-request limit is the proxy's, shared out among its workers.
-  const share = { ...config, pause: { ...config.pause, maxHeld: Math.ceil(config.pause.maxHeld / config.workers) } };
+  const share = {
+    ...config,
+    pause: { ...config.pause, maxHeld: Math.ceil(config.pause.maxHeld / config.workers) },
+  };
   const proxy = new RequestPausingProxy(share, log);
   const send = (message: FromWorker) => process.send?.(message);
   process.on('message', (message: ToWorker) => {
@@ -64,7 +67,10 @@ async function runWorker(config: ProxyConfig, log: Logger): Promise<void> {
 }
 
 async function runPrimary(config: ProxyConfig, log: Logger): Promise<void> {
-  const waiting = new Map<number, { left: number; statuses: ProxyStatus[]; done: (s: ProxyStatus[]) => void }>();
+  const waiting = new Map<
+    number,
+    { left: number; statuses: ProxyStatus[]; done: (s: ProxyStatus[]) => void }
+  >();
   let nextId = 1;
   let stopping = false;
   const workers: Worker[] = [];
@@ -134,7 +140,12 @@ async function runPrimary(config: ProxyConfig, log: Logger): Promise<void> {
   };
   const plane = await startControlPlane(config, proxy, log);
   log.info(
-    { listen: config.listen, control: plane.controlAddress, upstreams: config.upstreams, workers: config.workers },
+    {
+      listen: config.listen,
+      control: plane.controlAddress,
+      upstreams: config.upstreams,
+      workers: config.workers,
+    },
     'proxy ready',
   );
   onShutdownSignal(log, async () => {
@@ -167,6 +178,9 @@ function combine(statuses: ProxyStatus[]): ProxyStatus {
     pausesTotal: Math.max(...statuses.map((s) => s.pausesTotal)),
     autoResumesTotal: Math.max(...statuses.map((s) => s.autoResumesTotal)),
     counters,
-    upstreams: first.upstreams.map((u, i) => ({ ...u, healthy: statuses.some((s) => s.upstreams[i]?.healthy) })),
+    upstreams: first.upstreams.map((u, i) => ({
+      ...u,
+      healthy: statuses.some((s) => s.upstreams[i]?.healthy),
+    })),
   };
 }

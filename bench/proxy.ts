@@ -237,7 +237,7 @@ async function freePort(): Promise<number> {
 }
 
 async function waitForPort(port: number): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
+  for (let attempt = 0; attempt < 1200; attempt++) {
     const open = await new Promise<boolean>((resolve) => {
       const socket = net.connect(port, '127.0.0.1');
       socket.once('connect', () => {
@@ -249,7 +249,7 @@ async function waitForPort(port: number): Promise<void> {
     if (open) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`nothing listens on 127.0.0.1:${port} after 10 s`);
+  throw new Error(`nothing listens on 127.0.0.1:${port} after 60 s`);
 }
 
 function progress(line: string): void {

@@ -10,6 +10,7 @@ const benches: Record<string, () => Promise<{ main(argv: string[]): Promise<void
   startup: () => import('./startup.ts'),
   checks: () => import('./checks.ts'),
   'dashboard-page': () => import('./dashboard-page.ts'),
+  statussite: () => import('./statussite.ts'),
   topology: () => import('./topology.ts'),
 };
 

@@ -34,4 +34,6 @@ export interface Daemon {
   subscriptions?: Subscriptions;
   /** Every component's public status now. */
   componentStatuses?: () => Map<string, ComponentStatus>;
+  /** Status site generation and publisher counters for /metrics. */
+  statusSiteMetricLines?: () => string[];
 }

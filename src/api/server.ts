@@ -72,7 +72,8 @@ export async function startApi(
     { config: { access: 'public' }, onRequest: metricsGate(daemon) },
     async (_request, reply) => {
       reply.type('text/plain; version=0.0.4');
-      return `${prometheusMetrics(daemon)}${(await v1.metricLines()).join('\n')}\n`;
+      const statusSite = daemon.statusSiteMetricLines?.() ?? [];
+      return `${prometheusMetrics(daemon)}${[...(await v1.metricLines()), ...statusSite].join('\n')}\n`;
     },
   );
 

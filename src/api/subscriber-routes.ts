@@ -1,8 +1,12 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { escapeHtml } from '../alerting/channels/format.ts';
 import { statusSiteOf } from '../status/incidents/settings.ts';
 import { SubscribeError } from '../status/subscribers/subscriptions.ts';
+import { CSRF_HEADER, csrfTokenOf } from './auth/guard.ts';
+import { audit } from './auth/index.ts';
 import { LoginThrottle } from './auth/login-throttle.ts';
+import { roleAllows } from './auth/roles.ts';
+import { sameSecret } from './auth/secrets.ts';
 import type { Daemon } from './daemon.ts';
 
 // The public side of status-site subscriptions: subscribe, confirm, unsubscribe. No sign-in;
@@ -41,6 +45,20 @@ function page(reply: FastifyReply, status: number, title: string, heading: strin
 `;
 }
 
+/**
+ * Whether a signed-in operator asks. The route is public, so the guard checks neither role nor
+ * CSRF token for it: a session counts only with its CSRF header, or any page on the web could
+ * make a visiting operator's browser subscribe a webhook of its choosing.
+ */
+function askedByOperator(request: FastifyRequest): boolean {
+  const principal = request.principal;
+  if (!principal || !roleAllows(principal.role, 'operator')) return false;
+  if (principal.via !== 'session') return true;
+  const given = request.headers[CSRF_HEADER];
+  const expected = csrfTokenOf(request);
+  return typeof given === 'string' && given !== '' && expected !== undefined && sameSecret(given, expected);
+}
+
 export function registerSubscriberRoutes(app: FastifyInstance, daemon: Daemon): void {
   const subscribeThrottle = new LoginThrottle(SUBSCRIBE_LIMITS);
   const linkThrottle = new LoginThrottle(LINK_LIMITS);
@@ -65,11 +83,16 @@ export function registerSubscriberRoutes(app: FastifyInstance, daemon: Daemon): 
       }
       subscribeThrottle.failed(target, request.ip, now);
       try {
-        const outcome = await subscriptions.subscribe(request.body);
+        const operator = askedByOperator(request);
+        const outcome = await subscriptions.subscribe(request.body, { operator });
         if (outcome.kind === 'email') {
           reply.code(202);
           return { status: 'If the address can be subscribed, a confirmation message is on its way.' };
         }
+        if (operator)
+          await audit(daemon, request, 'subscriber.webhook', String(outcome.id), {
+            webhook: request.body.webhook,
+          });
         reply.code(201);
         return {
           status: 'subscribed',
@@ -80,7 +103,7 @@ export function registerSubscriberRoutes(app: FastifyInstance, daemon: Daemon): 
         };
       } catch (error) {
         if (error instanceof SubscribeError) {
-          reply.code(400);
+          reply.code(error.status);
           return { error: error.message };
         }
         throw error;

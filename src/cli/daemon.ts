@@ -11,6 +11,10 @@ import type { Daemon, ReloadOutcome } from '../api/daemon.ts';
 import { EventBus, publishProblems, publishStateEvents, publishSuppressionAlerts } from '../api/events.ts';
 import { startApi } from '../api/server.ts';
 import { statusParts } from '../status/incidents/daemon-parts.ts';
+import { subscriberChannels } from '../status/subscribers/channels.ts';
+import { StatusSiteKeeper } from '../status/site/keeper.ts';
+import { siteDirOf } from '../status/site/site-dir.ts';
+import { loadStatusSnapshot } from '../status/snapshot-builder.ts';
 import { LedgerKeeper } from '../availability/ledger-keeper.ts';
 import { Spawner } from '../checks/plugin/spawner.ts';
 import { formatConfigError } from '../config/errors.ts';
@@ -49,7 +53,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const spawner = new Spawner();
   const delivery = new DeliveryWorker({
     outbox: store.outbox,
-    channels: channelKinds,
+    // Subscribers' e-mail and webhooks have channel kinds of their own (src/status/subscribers/channels.ts).
+    channels: new Map([...channelKinds, ...subscriberChannels]),
     // Configured receivers, and status-site subscribers (each a receiver of its own).
     receivers: () => status.receivers.view(engine.currentModel),
     log,
@@ -62,6 +67,19 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     log,
     wakeDelivery: () => delivery.wake(),
     apiBase: () => (daemon.apiAddress ? `http://${daemon.apiAddress}` : ''),
+  });
+  // The public status site is regenerated (atomically) and published when what customers see
+  // changes; without components or publishers there is nothing to show (docs/status/site.md).
+  const statusSite = new StatusSiteKeeper({
+    siteDir: () => siteDirOf(engine.currentModel.settings),
+    publishers: () => engine.currentModel.settings.statusSite?.publishers ?? [],
+    snapshot: () => loadStatusSnapshot(store, engine.currentModel, status.statuses(), Date.now()),
+    log,
+  });
+  const statusSiteWanted = () =>
+    engine.currentModel.components.size > 0 || (engine.currentModel.settings.statusSite?.publishers?.length ?? 0) > 0;
+  status.incidents.onPublicChange(() => {
+    if (statusSiteWanted()) statusSite.requestRegeneration();
   });
   // Acknowledgements and downtime: written by the CLI and the API, read back every few seconds.
   const suppressions = new Suppressions({
@@ -170,6 +188,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   announce(tracker.adopt(await store.announced.list()));
   await ledgerKeeper.start();
   await status.start();
+  if (statusSiteWanted()) statusSite.start();
   engine.start();
   delivery.start();
   await suppressions.start();
@@ -257,6 +276,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     incidents: status.incidents,
     subscriptions: status.subscriptions,
     componentStatuses: status.statuses,
+    statusSiteMetricLines: () => statusSite.metricLines(),
     async stop() {
       clearTimeout(firstMaintenance);
       clearInterval(clockTimer);
@@ -268,6 +288,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       await engine.stop();
       await alerting;
       await status.stop();
+      await statusSite.stop();
       await ledgerKeeper.stop();
       await delivery.stop();
       await spawner.close();

@@ -28,13 +28,23 @@ import {
 import { locateCommand } from './commands/locate.ts';
 import { notificationsCommand } from './commands/notifications.ts';
 import { oncallCommand } from './commands/oncall.ts';
-import { proxyPauseCommand, proxyResumeCommand, proxyRunCommand, proxyStatusCommand } from './commands/proxy.ts';
+import {
+  proxyPauseCommand,
+  proxyResumeCommand,
+  proxyRunCommand,
+  proxyStatusCommand,
+} from './commands/proxy.ts';
 import { reloadCommand } from './commands/reload.ts';
 import { reportAvailabilityCommand } from './commands/report-availability.ts';
 import { reportForecastCommand } from './commands/report-forecast.ts';
 import { reportNoiseCommand } from './commands/report-noise.ts';
 import { runCommand } from './commands/run.ts';
 import { statusCommand } from './commands/status.ts';
+import {
+  statusSiteGenerateCommand,
+  statusSiteServeCommand,
+  statusSiteStatusCommand,
+} from './commands/status-site.ts';
 import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './commands/token.ts';
 import { topologyImportLldpCommand } from './commands/topology-import-lldp.ts';
 import {
@@ -417,6 +427,7 @@ user
   .description("set a user's password; signs out their sessions")
   .argument('<name>', 'username')
   .option('--password-stdin', 'read the password from standard input')
+  .option('--revoke-tokens', "also revoke the user's API tokens (when the old password may have leaked)")
   .addOption(configOption())
   .action(userPasswdCommand);
 user
@@ -520,6 +531,33 @@ program
   .option('--store <path|url>', 'record the run in this SQLite file or postgres:// store instead')
   .action(dbSwapCommand);
 
+const statusSite = program
+  .command('status-site')
+  .description('the public status site: generate it, serve it, see how its publishers are doing');
+statusSite
+  .command('generate')
+  .description('generate the site from the store (or a snapshot file) into a new generation and swap it in')
+  .addOption(configOption())
+  .option('--out <dir>', 'site directory (default: status_site.output, or status-site/ beside the database)')
+  .option('--snapshot <file>', 'render this JSON status snapshot instead of reading the store')
+  .option('--publish', 'then publish it to every configured publisher (once, no background retries)')
+  .option('--force', 'write a new generation even if the snapshot did not change')
+  .action(statusSiteGenerateCommand);
+statusSite
+  .command('serve')
+  .description('serve the generated site: ETag/304, precompressed gzip and brotli, cache headers; follows regenerations')
+  .addOption(configOption())
+  .option('--dir <dir>', 'site directory (default: the configuration\'s)')
+  .option('--listen <host:port>', 'where to listen', '0.0.0.0:8480')
+  .action(statusSiteServeCommand);
+statusSite
+  .command('status')
+  .description('the live generation and, per publisher, the last success, last failure and next retry (exit 2 while one fails)')
+  .addOption(configOption())
+  .option('--dir <dir>', 'site directory (default: the configuration\'s)')
+  .option('--json', 'print JSON instead of a table')
+  .action(statusSiteStatusCommand);
+
 const topology = program.command('topology').description('derive and inspect the network topology');
 topology
   .command('import-lldp')
@@ -551,7 +589,7 @@ proxy
   .option('--upstream <url>', 'an app server, e.g. http://10.0.0.5:3000 (repeatable)', collect)
   .option('--control-listen <host:port>', 'where the control endpoint listens (default 127.0.0.1:8471)')
   .option('--workers <count>', 'proxy processes sharing the port (default 1)')
-  .option('--group <name>', 'follow this group\'s pause state over NATS')
+  .option('--group <name>', "follow this group's pause state over NATS")
   .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
   .action(proxyRunCommand);
 proxyTargetOptions(

@@ -1,9 +1,7 @@
 import path from 'node:path';
 import { channelKinds } from '../alerting/channels/index.ts';
 import { checkKinds } from '../checks/index.ts';
-import { publisherKinds } from '../status/publish/index.ts';
 import { parseDuration } from '../model/duration.ts';
-import { isValidTimeZone, parseLocalDateTime } from '../model/zoned-time.ts';
 import { resolveSchedule, type Schedule, type ScheduleConfig } from '../model/oncall.ts';
 import type { TimePeriod } from '../model/time-period.ts';
 import type {
@@ -25,6 +23,8 @@ import type {
   StatusSitePublisher,
   StatusSiteSettings,
 } from '../model/types.ts';
+import { isValidTimeZone, parseLocalDateTime } from '../model/zoned-time.ts';
+import { publisherKinds } from '../status/publish/index.ts';
 import { compileModelTopology } from '../topology/from-model.ts';
 import { type PlacedComponent, resolveComponents } from './components.ts';
 import type { ConfigError } from './errors.ts';
@@ -679,6 +679,8 @@ function resolveStatusSite(
       ...(raw.subscribers?.from !== undefined ? { from: raw.subscribers.from } : {}),
       confirmWithinMs: durationOr(raw.subscribers?.confirm_within, STATUS_SITE_DEFAULTS.confirmWithinMs),
       linkBase: raw.subscribers?.link_base ?? '',
+      publicWebhooks: raw.subscribers?.public_webhooks ?? false,
+      allowPrivateWebhooks: raw.subscribers?.allow_private_webhooks ?? false,
     },
   };
 }
@@ -704,7 +706,9 @@ function resolveSitePublishing(
     const parsed = publisher.settings.safeParse(rest);
     if (!parsed.success) {
       for (const issue of parsed.error.issues)
-        fail(`${at} (${kind}): ${issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : ''}${issue.message}`);
+        fail(
+          `${at} (${kind}): ${issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : ''}${issue.message}`,
+        );
       continue;
     }
     // Paths in publisher settings are relative to the configuration, like every other path.

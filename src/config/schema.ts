@@ -213,9 +213,7 @@ export const settingsSchema = z.strictObject({
       /** Where the generated site is kept (default: status-site/ beside the SQLite file). */
       output: z.string().min(1, 'output is empty').optional(),
       /** Where the site is copied or uploaded after each generation (docs/status/site.md). */
-      publishers: z
-        .array(z.looseObject({ name, kind: z.string().min(1, 'kind is empty') }))
-        .optional(),
+      publishers: z.array(z.looseObject({ name, kind: z.string().min(1, 'kind is empty') })).optional(),
       subscribers: z
         .strictObject({
           /** An `email` receiver whose server (and, without `from`, sender) subscriber mail uses. */
@@ -225,6 +223,10 @@ export const settingsSchema = z.strictObject({
           confirm_within: positiveDuration.optional(),
           /** Where the daemon's public /status/confirm and /status/unsubscribe answer (default: public_url). */
           link_base: z.url({ protocol: /^https?$/, error: 'link_base must be a full http:// or https:// URL' }).optional(),
+          /** Anyone may subscribe a webhook (default: only operators, since the daemon POSTs to it). */
+          public_webhooks: z.boolean().optional(),
+          /** Webhooks may reach loopback, private and link-local addresses (default: public addresses only). */
+          allow_private_webhooks: z.boolean().optional(),
         })
         .optional(),
     })

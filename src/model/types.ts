@@ -163,6 +163,10 @@ export interface StatusSiteSettings {
     confirmWithinMs: number;
     /** Base of the confirm and unsubscribe links ('' : the settings' public URL). */
     linkBase: string;
+    /** Anyone may subscribe a webhook; absent or false: only an operator may. */
+    publicWebhooks?: boolean;
+    /** Webhooks may reach loopback, private and link-local addresses; absent or false: public ones only. */
+    allowPrivateWebhooks?: boolean;
   };
   /** Absolute directory the generated site lives in; absent: status-site/ beside the SQLite file. */
   outputDir?: string;

@@ -31,6 +31,9 @@ export const LONG_CACHE = 'public, max-age=31536000, immutable';
 interface Variant {
   body: Buffer;
   etag: string;
+  /** Built once per file: a request only picks them. */
+  headers: Record<string, string | number>;
+  notModified: Record<string, string | number>;
 }
 
 interface SiteEntry {
@@ -61,6 +64,8 @@ export function sitePathOf(url: string): string | undefined {
   if (parts.some((part) => part === '..' || part === '.')) return undefined;
   const clean = parts.filter((part) => part !== '');
   if (clean.some((part) => part.startsWith('.'))) return undefined;
+  // The precompressed variants are served through Accept-Encoding only, never by name.
+  if (/\.(gz|br)$/.test(decoded)) return undefined;
   if (decoded.endsWith('/')) clean.push('index.html');
   return clean.join('/');
 }
@@ -89,15 +94,39 @@ async function loadEntry(dir: string, relative: string): Promise<SiteEntry | und
   } catch {
     return undefined;
   }
-  const [gz, br] = await Promise.all([readFile(`${file}.gz`).catch(() => undefined), readFile(`${file}.br`).catch(() => undefined)]);
+  const [gz, br] = await Promise.all([
+    readFile(`${file}.gz`).catch(() => undefined),
+    readFile(`${file}.br`).catch(() => undefined),
+  ]);
   const identity = etagOf(body, '');
   const base = identity.slice(0, -1);
+  const type = CONTENT_TYPES[path.extname(relative)] ?? 'application/octet-stream';
+  const cacheControl = relative.startsWith('assets/') ? LONG_CACHE : SHORT_CACHE;
+  const variant = (content: Buffer, etag: string, encoding?: string): Variant => {
+    const notModified = {
+      'content-type': type,
+      etag,
+      'cache-control': cacheControl,
+      vary: 'Accept-Encoding',
+      'x-content-type-options': 'nosniff',
+    };
+    return {
+      body: content,
+      etag,
+      notModified,
+      headers: {
+        ...notModified,
+        ...(encoding ? { 'content-encoding': encoding } : {}),
+        'content-length': content.length,
+      },
+    };
+  };
   return {
-    identity: { body, etag: identity },
-    ...(gz ? { gzip: { body: gz, etag: `${base}-gz"` } } : {}),
-    ...(br ? { brotli: { body: br, etag: `${base}-br"` } } : {}),
-    type: CONTENT_TYPES[path.extname(relative)] ?? 'application/octet-stream',
-    cacheControl: relative.startsWith('assets/') ? LONG_CACHE : SHORT_CACHE,
+    identity: variant(body, identity),
+    ...(gz ? { gzip: variant(gz, `${base}-gz"`, 'gzip') } : {}),
+    ...(br ? { brotli: variant(br, `${base}-br"`, 'br') } : {}),
+    type,
+    cacheControl,
   };
 }
 
@@ -114,7 +143,9 @@ export class StatusSiteServer {
   constructor(private readonly options: ServeOptions) {
     this.server = createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
-        this.options.log?.(`status-site serve: ${request.url}: ${error instanceof Error ? error.message : String(error)}`);
+        this.options.log?.(
+          `status-site serve: ${request.url}: ${error instanceof Error ? error.message : String(error)}`,
+        );
         if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
         response.end('internal error\n');
       });
@@ -146,7 +177,10 @@ export class StatusSiteServer {
     const relative = sitePathOf(request.url ?? '/');
     const generation = this.liveGeneration();
     if (relative === undefined || generation === undefined) {
-      notFound(response, generation === undefined ? 'the status site has not been generated yet\n' : 'not found\n');
+      notFound(
+        response,
+        generation === undefined ? 'the status site has not been generated yet\n' : 'not found\n',
+      );
       return;
     }
     const entries = this.entries;
@@ -164,30 +198,15 @@ export class StatusSiteServer {
     }
     const accept = request.headers['accept-encoding'];
     let variant = entry.identity;
-    let encoding: string | undefined;
-    if (entry.brotli && acceptsEncoding(accept, 'br')) {
-      variant = entry.brotli;
-      encoding = 'br';
-    } else if (entry.gzip && acceptsEncoding(accept, 'gzip')) {
-      variant = entry.gzip;
-      encoding = 'gzip';
-    }
-    const headers: Record<string, string | number> = {
-      'content-type': entry.type,
-      etag: variant.etag,
-      'cache-control': entry.cacheControl,
-      vary: 'Accept-Encoding',
-      'x-content-type-options': 'nosniff',
-    };
+    if (entry.brotli && acceptsEncoding(accept, 'br')) variant = entry.brotli;
+    else if (entry.gzip && acceptsEncoding(accept, 'gzip')) variant = entry.gzip;
     const ifNoneMatch = request.headers['if-none-match'];
     if (ifNoneMatch && matches(ifNoneMatch, variant.etag)) {
-      response.writeHead(304, headers);
+      response.writeHead(304, variant.notModified);
       response.end();
       return;
     }
-    if (encoding) headers['content-encoding'] = encoding;
-    headers['content-length'] = variant.body.length;
-    response.writeHead(200, headers);
+    response.writeHead(200, variant.headers);
     response.end(request.method === 'HEAD' ? undefined : variant.body);
   }
 

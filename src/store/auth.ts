@@ -5,7 +5,7 @@
 //
 // Single statements only, no kysely transactions: on SQLite the engine's synchronous writes
 // share the connection and must not land inside a transaction that awaits.
-import type { Kysely, Selectable } from 'kysely';
+import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
 import type { ApiTokensTable, SessionsTable, UsersTable, VigilDatabase } from './schema.ts';
 
 export interface UserRecord {
@@ -45,8 +45,23 @@ export interface ApiTokenRecord {
 const ms = (time: number) => Math.round(time);
 const maybeMs = (time: number | null) => (time === null ? null : Math.round(time));
 
+/** What a change guarded by "keep an enabled admin" did. */
+export type GuardedChange = 'done' | 'no-user' | 'last-admin';
+
+export interface AuthStoreOptions {
+  /**
+   * Lock the enabled admins' rows while checking that another one remains (PostgreSQL:
+   * `FOR UPDATE`). Without the lock two concurrent demotions, each seeing the other admin
+   * in its snapshot, could both succeed. SQLite needs none: it runs one writer at a time.
+   */
+  locksRows?: boolean;
+}
+
 export class UserRecords {
-  constructor(private readonly db: Kysely<VigilDatabase>) {}
+  constructor(
+    private readonly db: Kysely<VigilDatabase>,
+    private readonly options: AuthStoreOptions = {},
+  ) {}
 
   /** Adds a user; false when the name is taken. */
   async add(user: UserRecord): Promise<boolean> {
@@ -104,6 +119,63 @@ export class UserRecords {
     return Number(result.numUpdatedRows) > 0;
   }
 
+  /**
+   * Changes a user in one conditional statement that, when `removesAdmin`, applies only if
+   * the user is not an enabled admin or another enabled admin remains: checking and
+   * changing in two steps would let two concurrent demotions remove the last two admins.
+   */
+  async updateKeepingAnAdmin(
+    username: string,
+    change: { role?: string; passwordHash?: string; disabled?: boolean },
+    removesAdmin: boolean,
+  ): Promise<GuardedChange> {
+    const set: { role?: string; password_hash?: string; disabled?: number } = {};
+    if (change.role !== undefined) set.role = change.role;
+    if (change.passwordHash !== undefined) set.password_hash = change.passwordHash;
+    if (change.disabled !== undefined) set.disabled = change.disabled ? 1 : 0;
+    if (Object.keys(set).length === 0) return (await this.get(username)) ? 'done' : 'no-user';
+    const result = await this.db
+      .updateTable('users')
+      .set(set)
+      .where('username', '=', username)
+      .$if(removesAdmin, (update) => update.where((eb) => this.keepsAnAdmin(eb, username)))
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) > 0) return 'done';
+    return (await this.get(username)) ? 'last-admin' : 'no-user';
+  }
+
+  /** Removes a user with their sessions and tokens, unless they are the last enabled admin. */
+  async removeKeepingAnAdmin(username: string): Promise<GuardedChange> {
+    const result = await this.db
+      .deleteFrom('users')
+      .where('username', '=', username)
+      .where((eb) => this.keepsAnAdmin(eb, username))
+      .executeTakeFirst();
+    if (Number(result.numDeletedRows) === 0)
+      return (await this.get(username)) ? 'last-admin' : 'no-user';
+    await this.db.deleteFrom('sessions').where('username', '=', username).execute();
+    await this.db.deleteFrom('api_tokens').where('username', '=', username).execute();
+    return 'done';
+  }
+
+  /** The row is not an enabled admin, or an enabled admin other than `username` exists. */
+  private keepsAnAdmin(eb: ExpressionBuilder<VigilDatabase, 'users'>, username: string) {
+    // Every enabled admin, locked in one order (PostgreSQL) so concurrent checks queue
+    // behind each other instead of deadlocking; a waiter re-reads the rows it then locks.
+    const admins = eb
+      .selectFrom('users as admin')
+      .select('admin.username')
+      .where('admin.role', '=', 'admin')
+      .where('admin.disabled', '=', 0)
+      .orderBy('admin.username')
+      .$if(this.options.locksRows === true, (select) => select.forUpdate());
+    return eb.or([
+      eb('users.role', '<>', 'admin'),
+      eb('users.disabled', '<>', 0),
+      eb.exists(eb.selectFrom(admins.as('other')).select('other.username').where('other.username', '<>', username)),
+    ]);
+  }
+
   /** Removes a user with their sessions and tokens; false when there was no such user. */
   async remove(username: string): Promise<boolean> {
     await this.db.deleteFrom('sessions').where('username', '=', username).execute();
@@ -147,9 +219,13 @@ export class SessionRecords {
     await this.db.deleteFrom('sessions').where('id', '=', id).execute();
   }
 
-  /** Signs a user out everywhere (a new password, a disabled account). */
-  async removeAllOf(username: string): Promise<number> {
-    const result = await this.db.deleteFrom('sessions').where('username', '=', username).executeTakeFirst();
+  /** Signs a user out everywhere (a new password, a disabled account), but for `exceptId`. */
+  async removeAllOf(username: string, exceptId?: string): Promise<number> {
+    const result = await this.db
+      .deleteFrom('sessions')
+      .where('username', '=', username)
+      .$if(exceptId !== undefined, (remove) => remove.where('id', '<>', exceptId as string))
+      .executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 
@@ -203,6 +279,17 @@ export class ApiTokenRecords {
       .execute();
   }
 
+  /** Revokes every token of a user not yet revoked; returns how many. */
+  async revokeAllOf(username: string, at: number): Promise<number> {
+    const result = await this.db
+      .updateTable('api_tokens')
+      .set({ revoked_at: ms(at) })
+      .where('username', '=', username)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   /** Revokes a token; false when it does not exist or was already revoked. */
   async revoke(id: string, at: number): Promise<boolean> {
     const result = await this.db
@@ -221,8 +308,8 @@ export class AuthRecords {
   readonly sessions: SessionRecords;
   readonly tokens: ApiTokenRecords;
 
-  constructor(db: Kysely<VigilDatabase>) {
-    this.users = new UserRecords(db);
+  constructor(db: Kysely<VigilDatabase>, options: AuthStoreOptions = {}) {
+    this.users = new UserRecords(db, options);
     this.sessions = new SessionRecords(db);
     this.tokens = new ApiTokenRecords(db);
   }

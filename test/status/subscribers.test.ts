@@ -75,6 +75,9 @@ components:
     subscribers:
       email_via: mail
       from: "Example Status <status@example.com>"
+      # The webhook receiver of these tests listens on loopback.
+      public_webhooks: true
+      allow_private_webhooks: true
 `,
     );
   });
@@ -99,7 +102,8 @@ components:
     assert.equal(first.status, 202);
     assert.ok(await eventually(() => mailTo('carol@example.com').length === 1, 10_000), 'confirmation mail');
     const confirmation = mailTo('carol@example.com')[0] as ParsedMail;
-    assert.match(confirmation.subject ?? '', /^\[Example Status\] .*Confirm your subscription/);
+    assert.equal(confirmation.subject, 'Confirm your subscription to Example Status');
+    assert.doesNotMatch(confirmation.text ?? '', /State: /, "not the operators' alert format");
     assert.equal(confirmation.from?.value[0]?.address, 'status@example.com');
     const link = /http:\/\/\S+\/status\/confirm\?token=\S+/.exec(confirmation.text ?? '')?.[0];
     assert.ok(link, confirmation.text);
@@ -127,6 +131,11 @@ components:
     assert.equal(update.status, 201);
     assert.ok(await eventually(() => mailTo('carol@example.com').length === 2, 10_000), 'update mail');
     const mail = mailTo('carol@example.com')[1] as ParsedMail;
+    assert.equal(mail.subject, `[Example Status] ${incident?.title} — Identified`);
+    assert.match(mail.text ?? '', /^Identified — \d{4}-\d\d-\d\d \d\d:\d\d UTC$/m);
+    assert.match(mail.text ?? '', /^Affected: Shop$/m);
+    assert.doesNotMatch(mail.text ?? '', /State:|web1/, 'customers read no alert fields or host names');
+    assert.match(String(mail.headers.get('list-unsubscribe') ?? ''), /\/status\/unsubscribe\?token=/);
     assert.ok(typeof mail.html === 'string');
     assert.doesNotMatch(mail.html, /<script>/);
     assert.match(mail.html, /&lt;script&gt;alert\(&quot;x&quot;\)&lt;\/script&gt; &amp; more/);

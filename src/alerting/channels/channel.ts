@@ -1,3 +1,4 @@
+import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import type { Notification } from '../notification.ts';
 
@@ -5,6 +6,8 @@ import type { Notification } from '../notification.ts';
 export interface SendContext {
   signal: AbortSignal;
   timeoutMs: number;
+  /** Where HTTP channels connect through; default undici's global one (status-site webhooks check addresses). */
+  dispatcher?: Dispatcher;
 }
 
 /**

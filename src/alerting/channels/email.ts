@@ -121,31 +121,68 @@ ${link}
 `;
 }
 
+/** One message as it goes out: what the email channel writes for an alert, or another sender's own words. */
+export interface OutgoingMail {
+  subject: string;
+  text: string;
+  html: string;
+  messageId: string;
+  inReplyTo?: string;
+  references?: string[];
+  date: Date;
+  priority?: 'high';
+  headers: Record<string, string>;
+}
+
+/**
+ * Sends one message through the receiver's mail server; throws a DeliveryError saying whether
+ * a retry can help. Status-site subscriber mail uses it with its own wording.
+ */
+export async function sendEmail(s: EmailSettings, mail: OutgoingMail, context: SendContext): Promise<void> {
+  const starttls = s.starttls ?? (s.auth ? 'required' : 'opportunistic');
+  const transport = nodemailer.createTransport({
+    host: s.host,
+    port: s.port ?? (s.secure ? 465 : 587),
+    secure: s.secure,
+    requireTLS: !s.secure && starttls === 'required',
+    ignoreTLS: !s.secure && starttls === 'never',
+    ...(s.auth ? { auth: { user: s.auth.user, pass: s.auth.pass } } : {}),
+    tls: { rejectUnauthorized: !s.insecure },
+    connectionTimeout: context.timeoutMs,
+    greetingTimeout: context.timeoutMs,
+    socketTimeout: context.timeoutMs,
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  });
+  try {
+    const info = await transport.sendMail({
+      from: s.from,
+      to: s.to,
+      ...(s.cc.length > 0 ? { cc: s.cc } : {}),
+      ...mail,
+      signal: context.signal,
+    });
+    const rejected = (info.rejected ?? []).map(String);
+    if (rejected.length > 0)
+      throw new DeliveryError(
+        `${s.host}: accepted for ${info.accepted.map(String).join(', ')} but rejected ${rejected.join(', ')}`,
+        false,
+      );
+  } catch (error) {
+    throw classify(error, s, context);
+  } finally {
+    transport.close();
+  }
+}
+
 export const emailChannel: Channel<EmailSettings> = {
   kind: 'email',
   settings,
   async send(n, s, context) {
-    const starttls = s.starttls ?? (s.auth ? 'required' : 'opportunistic');
-    const transport = nodemailer.createTransport({
-      host: s.host,
-      port: s.port ?? (s.secure ? 465 : 587),
-      secure: s.secure,
-      requireTLS: !s.secure && starttls === 'required',
-      ignoreTLS: !s.secure && starttls === 'never',
-      ...(s.auth ? { auth: { user: s.auth.user, pass: s.auth.pass } } : {}),
-      tls: { rejectUnauthorized: !s.insecure },
-      connectionTimeout: context.timeoutMs,
-      greetingTimeout: context.timeoutMs,
-      socketTimeout: context.timeoutMs,
-      disableFileAccess: true,
-      disableUrlAccess: true,
-    });
     const { messageId, problemId } = emailIds(n, s);
-    try {
-      const info = await transport.sendMail({
-        from: s.from,
-        to: s.to,
-        ...(s.cc.length > 0 ? { cc: s.cc } : {}),
+    await sendEmail(
+      s,
+      {
         subject: emailSubject(n, s),
         text: plainTextOf(n),
         html: emailHtml(n),
@@ -153,26 +190,16 @@ export const emailChannel: Channel<EmailSettings> = {
         inReplyTo: problemId,
         references: [problemId],
         date: new Date(n.createdAt),
-        ...(n.urgency === 'page' && n.kind === 'problem' ? { priority: 'high' } : {}),
+        ...(n.urgency === 'page' && n.kind === 'problem' ? { priority: 'high' as const } : {}),
         headers: {
           'X-Vigil-Notification': n.id,
           'X-Vigil-Kind': n.kind,
           'X-Vigil-Object': n.problem.objectId,
           'Auto-Submitted': 'auto-generated',
         },
-        signal: context.signal,
-      });
-      const rejected = (info.rejected ?? []).map(String);
-      if (rejected.length > 0)
-        throw new DeliveryError(
-          `${s.host}: accepted for ${info.accepted.map(String).join(', ')} but rejected ${rejected.join(', ')}`,
-          false,
-        );
-    } catch (error) {
-      throw classify(error, s, context);
-    } finally {
-      transport.close();
-    }
+      },
+      context,
+    );
   },
 };
 

@@ -46,6 +46,7 @@ export async function post(
       headers: { 'user-agent': USER_AGENT, ...headers },
       body,
       signal: context.signal,
+      ...(context.dispatcher ? { dispatcher: context.dispatcher } : {}),
       headersTimeout: context.timeoutMs,
       bodyTimeout: context.timeoutMs,
     });

@@ -1,6 +1,7 @@
 import type { AuditVia } from '../../store/audit.ts';
 import type { ApiTokenRecord, UserRecord } from '../../store/auth.ts';
 import type { Store } from '../../store/store.ts';
+import { parseDuration } from '../../model/duration.ts';
 import type { Role } from '../access.ts';
 import { hashPassword, passwordProblem } from './passwords.ts';
 import { lesserRole, storedRole } from './roles.ts';
@@ -47,60 +48,120 @@ export interface UserChange {
   role?: Role;
   password?: string;
   disabled?: boolean;
+  /** With a new password: revoke the user's API tokens too (a leaked password may have made some). */
+  revokeTokens?: boolean;
+}
+
+export interface ChangeContext {
+  /** The session making the change (its SHA-256 id), kept when users change their own password. */
+  keepSessionId?: string;
+  /** When tokens are revoked. */
+  now?: number;
+}
+
+/** What a password change ended, for the answer and the audit log. */
+export interface ChangedUser {
+  user: UserRecord;
+  sessionsEnded: number;
+  tokensRevoked: number;
 }
 
 /**
- * Changes a user. A new password or a disabled account ends the user's sessions. Refuses
- * to leave Vigil without an enabled admin: nobody could manage users any more.
+ * Changes a user. A new password ends the user's other sessions (and, when asked, revokes
+ * their API tokens); disabling ends every session. Refuses to leave Vigil without an
+ * enabled admin: nobody could manage users any more.
  */
 export async function changeUser(
   store: Store,
   username: string,
   change: UserChange,
-): Promise<UserRecord | string> {
-  const user = await store.auth.users.get(username);
-  if (!user) return `no user "${username}"`;
+  context: ChangeContext = {},
+): Promise<ChangedUser | string> {
+  if (!(await store.auth.users.get(username))) return `no user "${username}"`;
   if (change.password !== undefined) {
     const problem = passwordProblem(change.password);
     if (problem) return problem;
   }
-  const losesAdmin =
-    isEnabledAdmin(user) &&
-    ((change.role !== undefined && change.role !== 'admin') || change.disabled === true);
-  if (losesAdmin && (await enabledAdmins(store)) <= 1)
-    return `"${username}" is the last enabled admin: make another admin first`;
+  if (change.revokeTokens && change.password === undefined)
+    return 'revoke_tokens goes with a new password (revoke single tokens with DELETE /api/v1/tokens/ID)';
   const passwordHash = change.password !== undefined ? await hashPassword(change.password) : undefined;
-  await store.auth.users.update(username, {
-    ...(change.role !== undefined ? { role: change.role } : {}),
-    ...(passwordHash !== undefined ? { passwordHash } : {}),
-    ...(change.disabled !== undefined ? { disabled: change.disabled } : {}),
-  });
-  if (passwordHash !== undefined || change.disabled === true) await store.auth.sessions.removeAllOf(username);
-  return (await store.auth.users.get(username)) as UserRecord;
+  const removesAdmin = (change.role !== undefined && change.role !== 'admin') || change.disabled === true;
+  const outcome = await oneAtATime(store, () =>
+    store.auth.users.updateKeepingAnAdmin(
+      username,
+      {
+        ...(change.role !== undefined ? { role: change.role } : {}),
+        ...(passwordHash !== undefined ? { passwordHash } : {}),
+        ...(change.disabled !== undefined ? { disabled: change.disabled } : {}),
+      },
+      removesAdmin,
+    ),
+  );
+  if (outcome === 'no-user') return `no user "${username}"`;
+  if (outcome === 'last-admin') return lastAdmin(username);
+  let sessionsEnded = 0;
+  let tokensRevoked = 0;
+  if (change.disabled === true) sessionsEnded = await store.auth.sessions.removeAllOf(username);
+  else if (passwordHash !== undefined)
+    sessionsEnded = await store.auth.sessions.removeAllOf(username, context.keepSessionId);
+  if (passwordHash !== undefined && change.revokeTokens)
+    tokensRevoked = await store.auth.tokens.revokeAllOf(username, context.now ?? Date.now());
+  const user = await store.auth.users.get(username);
+  if (!user) return `no user "${username}"`;
+  return { user, sessionsEnded, tokensRevoked };
 }
 
 export async function removeUser(store: Store, username: string): Promise<true | string> {
-  const user = await store.auth.users.get(username);
-  if (!user) return `no user "${username}"`;
-  if (isEnabledAdmin(user) && (await enabledAdmins(store)) <= 1)
-    return `"${username}" is the last enabled admin: make another admin first`;
-  await store.auth.users.remove(username);
+  const outcome = await oneAtATime(store, () => store.auth.users.removeKeepingAnAdmin(username));
+  if (outcome === 'no-user') return `no user "${username}"`;
+  if (outcome === 'last-admin') return lastAdmin(username);
   return true;
 }
 
-function isEnabledAdmin(user: UserRecord): boolean {
-  return user.role === 'admin' && !user.disabled;
+const lastAdmin = (username: string) => `"${username}" is the last enabled admin: make another admin first`;
+
+// Changes that may remove an admin run one at a time in this process as well: the store's
+// conditional statement makes each one safe, and queueing them keeps the answers in order.
+const pending = new WeakMap<Store, Promise<unknown>>();
+
+function oneAtATime<T>(store: Store, work: () => Promise<T>): Promise<T> {
+  const previous = pending.get(store) ?? Promise.resolve();
+  const next = previous.then(work, work);
+  pending.set(
+    store,
+    next.catch(() => undefined),
+  );
+  return next;
 }
 
-async function enabledAdmins(store: Store): Promise<number> {
-  return (await store.auth.users.list()).filter(isEnabledAdmin).length;
+/** The longest a token may live: long enough for any integration, short of "never" by accident. */
+export const MAX_TOKEN_LIFETIME_MS = 3650 * 86_400_000;
+
+/**
+ * When a token given `expires` (a duration such as "90d") made at `now` expires, or why
+ * not: at most ten years ahead, in whole milliseconds a date can hold.
+ */
+export function tokenExpiry(expires: string, now: number, place: string): number | string {
+  const ms = parseDuration(expires);
+  const text = expires.slice(0, 40);
+  if (ms === undefined || !Number.isFinite(ms) || ms <= 0)
+    return `${place} "${text}" is not a duration such as 90d`;
+  if (ms > MAX_TOKEN_LIFETIME_MS) return `${place} "${text}" is longer than 10 years (3650d)`;
+  const expiresAt = Math.ceil(now + ms);
+  if (!Number.isSafeInteger(expiresAt)) return `${place} "${text}" is not a usable duration`;
+  return expiresAt;
 }
 
 export interface NewToken {
   username: string;
   name: string;
-  /** Defaults to the user's role; may not exceed it. */
+  /** Defaults to the lesser of the user's role and `ceiling`; may exceed neither. */
   role?: Role;
+  /**
+   * The role of whoever asks, when that is not the user's full role (a token making a
+   * token): a credential never makes a stronger one than itself.
+   */
+  ceiling?: Role;
   expiresAt?: number | null;
 }
 
@@ -116,11 +177,18 @@ export async function createToken(
   const name = request.name.trim();
   if (name === '' || name.length > 100) return 'the token name must be 1-100 characters';
   const userRole = storedRole(user.role);
-  const role = request.role ?? userRole;
+  const ceiling = request.ceiling ?? 'admin';
+  const role = request.role ?? lesserRole(userRole, ceiling);
+  if (lesserRole(role, ceiling) !== role)
+    return `a ${ceiling} credential cannot make a token with the ${role} role`;
   if (lesserRole(role, userRole) !== role)
     return `a token of ${request.username} cannot have the ${role} role: ${request.username} is ${userRole === 'admin' ? 'an' : 'a'} ${userRole}`;
-  if (request.expiresAt != null && request.expiresAt <= now)
-    return 'the token would expire before it is made';
+  const expiresAt = request.expiresAt ?? null;
+  if (expiresAt !== null) {
+    if (!Number.isSafeInteger(expiresAt) || expiresAt - now > MAX_TOKEN_LIFETIME_MS)
+      return 'the token must expire within 10 years';
+    if (expiresAt <= now) return 'the token would expire before it is made';
+  }
   const id = newTokenId();
   const secret = newSecret();
   const record: ApiTokenRecord = {
@@ -132,7 +200,7 @@ export async function createToken(
     createdAt: now,
     lastUsedAt: null,
     revokedAt: null,
-    expiresAt: request.expiresAt ?? null,
+    expiresAt,
   };
   await store.auth.tokens.add(record);
   return { token: formatApiToken(id, secret), record };

@@ -15,10 +15,14 @@ function rank(role: Role): number {
   return ROLES.indexOf(role);
 }
 
-/** Whether someone holding `held` may use a route that needs `needed`. */
+/**
+ * Whether someone holding `held` may use a route that needs `needed`. An access or role
+ * text that is none of the known ones (a typo in a route's config) denies: fail closed.
+ */
 export function roleAllows(held: Role | null, needed: Access): boolean {
   if (needed === 'public') return true;
-  return held !== null && rank(held) >= rank(needed);
+  if (held === null || !isRole(held) || !isRole(needed)) return false;
+  return rank(held) >= rank(needed);
 }
 
 /** The lesser of two roles: what a token may do when its user's role was lowered since. */

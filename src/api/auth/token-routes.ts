@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { parseDuration } from '../../model/duration.ts';
 import type { Role } from '../access.ts';
 import type { Daemon } from '../daemon.ts';
-import { createToken, describeToken } from './accounts.ts';
+import { createToken, describeToken, tokenExpiry } from './accounts.ts';
 import { audit } from './audit.ts';
-import { ROLES } from './roles.ts';
+import { ROLES, roleAllows } from './roles.ts';
 
 // API tokens. Anyone signed in manages their own; an admin manages everyone's. A token's
-// role never exceeds its user's (and is capped again at use if the user's role drops).
+// role never exceeds its user's (and is capped again at use if the user's role drops), nor
+// the role of the credential that made it.
 
 const newTokenBody = {
   type: 'object',
@@ -49,19 +49,27 @@ export function registerTokenRoutes(app: FastifyInstance, daemon: Daemon): void 
         reply.code(403);
         return { error: 'only an admin makes tokens for another user' };
       }
+      // A token never makes a stronger one: a viewer token of an admin makes viewer tokens.
+      const ceiling = principal?.role ?? 'viewer';
+      if (body.role !== undefined && !roleAllows(ceiling, body.role)) {
+        reply.code(403);
+        return {
+          error: `body.role: this ${principal?.via ?? 'credential'} has the ${ceiling} role and cannot make a ${body.role} token`,
+        };
+      }
       let expiresAt: number | null = null;
       const now = Date.now();
       if (body.expires !== undefined) {
-        const ms = parseDuration(body.expires);
-        if (ms === undefined || ms <= 0) {
+        const expiry = tokenExpiry(body.expires, now, 'body.expires');
+        if (typeof expiry === 'string') {
           reply.code(400);
-          return { error: `body.expires "${body.expires}" is not a duration such as 90d` };
+          return { error: expiry };
         }
-        expiresAt = now + ms;
+        expiresAt = expiry;
       }
       const created = await createToken(
         daemon.store,
-        { username, name: body.name, ...(body.role ? { role: body.role } : {}), expiresAt },
+        { username, name: body.name, ...(body.role ? { role: body.role } : {}), ceiling, expiresAt },
         now,
       );
       if (typeof created === 'string') {

@@ -5,6 +5,8 @@ import { addUser, changeUser, describeUser, removeUser } from './accounts.ts';
 import { audit } from './audit.ts';
 import { MAX_PASSWORD_LENGTH } from './passwords.ts';
 import { ROLES } from './roles.ts';
+import { sha256Hex } from './secrets.ts';
+import { SESSION_COOKIE } from './sessions.ts';
 
 // Managing users: admins only. Passwords never appear in answers or in the audit log.
 
@@ -26,8 +28,16 @@ const changeBody = {
   type: 'object',
   additionalProperties: false,
   minProperties: 1,
-  properties: { role, password, disabled: { type: 'boolean' } },
+  properties: { role, password, disabled: { type: 'boolean' }, revoke_tokens: { type: 'boolean' } },
 } as const;
+
+interface ChangeBody {
+  role?: Role;
+  password?: string;
+  disabled?: boolean;
+  /** With a new password: revoke the user's API tokens too. */
+  revoke_tokens?: boolean;
+}
 
 export function registerUserRoutes(app: FastifyInstance, daemon: Daemon): void {
   const admin = { access: 'admin' } as const;
@@ -52,22 +62,36 @@ export function registerUserRoutes(app: FastifyInstance, daemon: Daemon): void {
     },
   );
 
-  app.patch<{ Params: { username: string }; Body: { role?: Role; password?: string; disabled?: boolean } }>(
+  app.patch<{ Params: { username: string }; Body: ChangeBody }>(
     '/api/v1/users/:username',
     { config: admin, schema: { params: usernameParams, body: changeBody } },
     async (request, reply) => {
       const { username } = request.params;
-      const changed = await changeUser(daemon.store, username, request.body);
+      const { password: newPassword, revoke_tokens: revokeTokens, ...rest } = request.body;
+      // Admins changing their own password stay signed in here; their other sessions end.
+      const own = request.principal?.via === 'session' && request.principal.username === username;
+      const secret = request.cookies[SESSION_COOKIE];
+      const changed = await changeUser(
+        daemon.store,
+        username,
+        { ...rest, ...(newPassword !== undefined ? { password: newPassword } : {}), revokeTokens },
+        own && secret ? { keepSessionId: sha256Hex(secret) } : {},
+      );
       if (typeof changed === 'string') {
         reply.code(changed.startsWith('no user') ? 404 : changed.includes('last enabled admin') ? 409 : 400);
         return { error: changed };
       }
-      const { password: newPassword, ...rest } = request.body;
       await audit(daemon, request, 'user.change', username, {
         ...rest,
-        ...(newPassword !== undefined ? { password: 'changed' } : {}),
+        ...(newPassword !== undefined
+          ? { password: 'changed', sessionsEnded: changed.sessionsEnded, tokensRevoked: changed.tokensRevoked }
+          : {}),
       });
-      return { user: describeUser(changed) };
+      return {
+        user: describeUser(changed.user),
+        sessionsEnded: changed.sessionsEnded,
+        tokensRevoked: changed.tokensRevoked,
+      };
     },
   );
 

@@ -19,6 +19,7 @@ export class LiveState {
   private readonly failing = new Set<string>();
   private groups: { model: unknown; version: number; at: number; groups: ProblemGroup[] } | undefined;
   private version = 0;
+  private changes = 0;
   readonly unsubscribe: () => void;
 
   constructor(
@@ -26,15 +27,27 @@ export class LiveState {
     private readonly clock: () => number = Date.now,
   ) {
     for (const state of daemon.engine.allStates()) if (state.state !== 0) this.failing.add(state.objectId);
-    this.unsubscribe = daemon.events.subscribe(
-      (event) => {
-        if (event.type !== 'state') return;
+    this.unsubscribe = daemon.events.subscribe((event) => {
+      this.changes += 1;
+      if (event.type === 'state') {
         this.version += 1;
         if (event.data.state === 'OK' || event.data.state === 'UP') this.failing.delete(event.data.object);
         else this.failing.add(event.data.object);
-      },
-      ['state'],
-    );
+      }
+    });
+  }
+
+  /**
+   * Counts anything that can change what the problems answer shows: state changes, problems,
+   * acknowledgements and downtime announced by the daemon, and changes made through the API.
+   */
+  get changeCount(): number {
+    return this.changes;
+  }
+
+  /** Called after a request that may have changed something (acknowledged, scheduled downtime...). */
+  noteChange(): void {
+    this.changes += 1;
   }
 
   /** Objects whose last committed state is not OK or UP (some may have left the model since). */

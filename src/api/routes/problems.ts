@@ -48,7 +48,7 @@ interface ProblemsCursor {
  * everything it explains. Without `limit` every group comes in one answer, as before pages.
  */
 export function registerProblemRoutes(app: FastifyInstance, daemon: Daemon, live: LiveState): void {
-  const answers = new Map<string, { at: number; body: Buffer }>();
+  const answers = new Map<string, { at: number; changes: number; body: Buffer }>();
   const { limit, cursor } = pageQueryProperties([]);
   app.get<{ Querystring: ProblemsQuery }>(
     '/api/v1/problems',
@@ -86,12 +86,13 @@ export function registerProblemRoutes(app: FastifyInstance, daemon: Daemon, live
       },
     },
     async (request, reply) => {
-      // During an outage everyone reloads this page at once: one answer per second per query
-      // is built and the same bytes are sent to all (a few hundred KB with 2,000 problems).
+      // During an outage everyone reloads this page at once: while nothing changes, one answer
+      // per second per query is built and the same bytes are sent to all (a few hundred KB
+      // with 2,000 problems). Any change (state, acknowledgement, downtime, API write) rebuilds it.
       const key = `${request.query.limit ?? ''}|${request.query.cursor ?? ''}`;
       const now = Date.now();
       const cached = answers.get(key);
-      if (cached && now - cached.at < ANSWER_MAX_AGE_MS)
+      if (cached && cached.changes === live.changeCount && now - cached.at < ANSWER_MAX_AGE_MS)
         return reply.type('application/json').send(cached.body);
       const groups = live.problemGroups();
       let start = 0;
@@ -126,7 +127,7 @@ export function registerProblemRoutes(app: FastifyInstance, daemon: Daemon, live
       });
       const body = Buffer.from(text, 'utf8');
       if (answers.size >= MAX_CACHED_ANSWERS) answers.clear();
-      answers.set(key, { at: now, body });
+      answers.set(key, { at: now, changes: live.changeCount, body });
       return reply.type('application/json').send(body);
     },
   );

@@ -1,16 +1,16 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../../config/load.ts';
 import type { Model } from '../../model/types.ts';
 import { componentStatuses, healthFromStates } from '../../status/component-status.ts';
-import { publishOnce } from '../../status/publish/runner.ts';
 import { readPublishStatus } from '../../status/publish/publish-state.ts';
+import { publishOnce } from '../../status/publish/runner.ts';
 import { StatusSiteServer } from '../../status/serve.ts';
 import { generateSite } from '../../status/site/generate-site.ts';
+import { currentGeneration } from '../../status/site/generation-writer.ts';
 import { siteDirOf } from '../../status/site/site-dir.ts';
 import { readSnapshotFile } from '../../status/site/snapshot-file.ts';
-import { loadStatusSnapshot } from '../../status/snapshot-builder.ts';
 import type { StatusSnapshot } from '../../status/snapshot.ts';
+import { loadStatusSnapshot } from '../../status/snapshot-builder.ts';
 import { openStore } from '../../store/index.ts';
 import { CliError, loadModelOrFail } from '../fail.ts';
 import { renderTable } from '../table.ts';
@@ -18,9 +18,13 @@ import { renderTable } from '../table.ts';
 // `vigil status-site generate | serve | status`: the public status site from the terminal.
 
 /** The site directory: --dir/--out, else the configuration's, else a clear error. */
-async function siteDirFrom(given: string | undefined, config: string): Promise<{ dir: string; model?: Model }> {
+async function siteDirFrom(
+  given: string | undefined,
+  config: string,
+): Promise<{ dir: string; model?: Model }> {
   if (given) return { dir: path.resolve(given) };
-  if (!existsSync(config)) throw new CliError(`no --dir given and no configuration at ${config} to find the site in`);
+  if (!existsSync(config))
+    throw new CliError(`no --dir given and no configuration at ${config} to find the site in`);
   const model = await loadModelOrFail(config);
   return { dir: siteDirOf(model.settings), model };
 }
@@ -61,7 +65,9 @@ export async function statusSiteGenerateCommand(options: {
   }
   const dir = options.out ? path.resolve(options.out) : model ? siteDirOf(model.settings) : undefined;
   if (!dir) throw new CliError('give --out DIR (or a configuration with status_site.output)');
-  process.stderr.write(`generating ${snapshot.components.length} components, ${snapshot.incidents.length} incidents into ${dir}...\n`);
+  process.stderr.write(
+    `generating ${snapshot.components.length} components, ${snapshot.incidents.length} incidents into ${dir}...\n`,
+  );
   const generated = await generateSite(dir, snapshot, { force: options.force ?? false });
   process.stdout.write(
     generated.changed
@@ -69,7 +75,10 @@ export async function statusSiteGenerateCommand(options: {
       : `unchanged since the live generation: ${generated.dir}\n`,
   );
   if (!options.publish) return;
-  const publishers = model?.settings.statusSite?.publishers ?? (await loadModelOrFail(options.config)).settings.statusSite?.publishers ?? [];
+  const publishers =
+    model?.settings.statusSite?.publishers ??
+    (await loadModelOrFail(options.config)).settings.statusSite?.publishers ??
+    [];
   let failed = 0;
   for (const publisher of publishers) {
     process.stderr.write(`publishing to ${publisher.name} (${publisher.kind})...\n`);
@@ -78,13 +87,20 @@ export async function statusSiteGenerateCommand(options: {
       process.stdout.write(`${publisher.name}: ${result.uploaded} uploaded, ${result.deleted} deleted\n`);
     } catch (error) {
       failed++;
-      process.stderr.write(`${publisher.name}: publish failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(
+        `${publisher.name}: publish failed: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
     }
   }
-  if (failed > 0) throw new CliError(`${failed} of ${publishers.length} publishers failed; their previous site stays`);
+  if (failed > 0)
+    throw new CliError(`${failed} of ${publishers.length} publishers failed; their previous site stays`);
 }
 
-export async function statusSiteServeCommand(options: { config: string; dir?: string; listen: string }): Promise<void> {
+export async function statusSiteServeCommand(options: {
+  config: string;
+  dir?: string;
+  listen: string;
+}): Promise<void> {
   const { dir } = await siteDirFrom(options.dir, options.config);
   const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(options.listen.trim());
   if (!match) throw new CliError(`--listen "${options.listen}" is not host:port (e.g. 0.0.0.0:8480)`);
@@ -93,7 +109,10 @@ export async function statusSiteServeCommand(options: { config: string; dir?: st
   if (port > 65_535) throw new CliError(`--listen "${options.listen}": port ${port} is out of range`);
   if (!existsSync(path.join(dir, 'current')))
     process.stderr.write(`warning: ${dir} has no generated site yet; answering 404 until it has\n`);
-  const server = new StatusSiteServer({ siteDir: dir, log: (message) => process.stderr.write(`${message}\n`) });
+  const server = new StatusSiteServer({
+    siteDir: dir,
+    log: (message) => process.stderr.write(`${message}\n`),
+  });
   const address = await server.listen(host, port).catch((error: NodeJS.ErrnoException) => {
     throw new CliError(`cannot listen on ${options.listen}: ${error.code ?? error.message}`);
   });
@@ -109,15 +128,21 @@ function iso(at: number | undefined): string {
   return at ? new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z') : '-';
 }
 
-export async function statusSiteStatusCommand(options: { config: string; dir?: string; json?: boolean }): Promise<void> {
+export async function statusSiteStatusCommand(options: {
+  config: string;
+  dir?: string;
+  json?: boolean;
+}): Promise<void> {
   const { dir, model } = await siteDirFrom(options.dir, options.config);
   const status = await readPublishStatus(dir);
   const configured = model?.settings.statusSite?.publishers ?? [];
   for (const publisher of configured)
     status[publisher.name] ??= { kind: publisher.kind, target: '', consecutiveFailures: 0 };
-  const live = await import('../../status/site/generation-writer.ts').then((m) => m.currentGeneration(dir)).catch(() => undefined);
+  const live = await currentGeneration(dir).catch(() => undefined);
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ siteDir: dir, liveGeneration: live ?? null, publishers: status }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ siteDir: dir, liveGeneration: live ?? null, publishers: status }, null, 2)}\n`,
+    );
     return;
   }
   process.stdout.write(`site: ${dir}\nlive generation: ${live ? path.basename(live) : 'none yet'}\n`);
@@ -128,9 +153,23 @@ export async function statusSiteStatusCommand(options: { config: string; dir?: s
   }
   const rows = names.map((name) => {
     const s = status[name];
-    const state = !s?.lastAttemptAt ? 'never run' : (s.consecutiveFailures ?? 0) > 0 ? `FAILING (${s.consecutiveFailures}x)` : 'ok';
-    return [name, s?.kind ?? '', state, iso(s?.lastSuccessAt), iso(s?.lastFailureAt), s?.retryAt && s.consecutiveFailures ? iso(s.retryAt) : '', s?.lastError ?? ''];
+    const state = !s?.lastAttemptAt
+      ? 'never run'
+      : (s.consecutiveFailures ?? 0) > 0
+        ? `FAILING (${s.consecutiveFailures}x)`
+        : 'ok';
+    return [
+      name,
+      s?.kind ?? '',
+      state,
+      iso(s?.lastSuccessAt),
+      iso(s?.lastFailureAt),
+      s?.retryAt && s.consecutiveFailures ? iso(s.retryAt) : '',
+      s?.lastError ?? '',
+    ];
   });
-  process.stdout.write(`${renderTable(['PUBLISHER', 'KIND', 'STATE', 'LAST SUCCESS', 'LAST FAILURE', 'NEXT RETRY', 'LAST ERROR'], rows)}\n`);
+  process.stdout.write(
+    `${renderTable(['PUBLISHER', 'KIND', 'STATE', 'LAST SUCCESS', 'LAST FAILURE', 'NEXT RETRY', 'LAST ERROR'], rows)}\n`,
+  );
   if (names.some((name) => (status[name]?.consecutiveFailures ?? 0) > 0)) process.exitCode = 2;
 }

@@ -1,6 +1,5 @@
-import { createToken, describeToken } from '../../api/auth/accounts.ts';
+import { createToken, describeToken, tokenExpiry } from '../../api/auth/accounts.ts';
 import { auditCli } from '../../api/auth/audit.ts';
-import { parseDuration } from '../../model/duration.ts';
 import { openStore } from '../../store/index.ts';
 import type { Store } from '../../store/store.ts';
 import { CliError, loadModelOrFail } from '../fail.ts';
@@ -32,10 +31,9 @@ export async function tokenCreateCommand(options: {
   const now = Date.now();
   let expiresAt: number | null = null;
   if (options.expires !== undefined) {
-    const ms = parseDuration(options.expires);
-    if (ms === undefined || ms <= 0)
-      throw new CliError(`--expires "${options.expires}" is not a duration such as 90d`);
-    expiresAt = now + ms;
+    const expiry = tokenExpiry(options.expires, now, '--expires');
+    if (typeof expiry === 'string') throw new CliError(expiry);
+    expiresAt = expiry;
   }
   await withStore(options.config, async (store) => {
     const created = await createToken(

@@ -61,19 +61,25 @@ function promptHidden(question: string): Promise<string> {
       input.setRawMode(false);
       input.pause();
       input.off('data', onData);
+      input.off('end', onEnd);
       process.stderr.write('\n');
       if (error) reject(error);
       else resolve(typed);
     };
+    // Standard input closed before Enter: refuse rather than wait forever or take half a password.
+    const onEnd = () => done(new CliError('standard input ended before the password was entered'));
     const onData = (text: string) => {
       for (const char of text) {
         if (char === '\r' || char === '\n') return done();
         if (char === '\u0003') return done(new CliError('cancelled', 130));
+        // Ctrl-D: the end of input in raw mode, where the terminal no longer turns it into EOF.
+        if (char === '\u0004') return onEnd();
         if (char === '\u007f' || char === '\b') typed = typed.slice(0, -1);
         else typed += char;
       }
     };
     input.on('data', onData);
+    input.once('end', onEnd);
   });
 }
 
@@ -129,14 +135,24 @@ export async function userRemoveCommand(username: string, options: StoreOptions)
 
 export async function userPasswdCommand(
   username: string,
-  options: StoreOptions & { passwordStdin?: boolean },
+  options: StoreOptions & { passwordStdin?: boolean; revokeTokens?: boolean },
 ): Promise<void> {
   const password = await readNewPassword(options, username);
   await withStore(options, async (store) => {
-    const changed = await changeUser(store, username, { password });
+    const revokeTokens = options.revokeTokens === true;
+    const changed = await changeUser(store, username, { password, revokeTokens });
     if (typeof changed === 'string') throw new CliError(changed);
-    await auditCli(store, 'user.change', username, { password: 'changed' });
-    process.stdout.write(`password of ${username} changed; their sessions are signed out\n`);
+    await auditCli(store, 'user.change', username, {
+      password: 'changed',
+      sessionsEnded: changed.sessionsEnded,
+      tokensRevoked: changed.tokensRevoked,
+    });
+    process.stdout.write(
+      `password of ${username} changed; ${changed.sessionsEnded} session(s) signed out` +
+        (revokeTokens
+          ? `, ${changed.tokensRevoked} API token(s) revoked\n`
+          : '; their API tokens still work (--revoke-tokens revokes them)\n'),
+    );
   });
 }
 

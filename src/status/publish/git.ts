@@ -85,11 +85,23 @@ export const gitPublisher: Publisher<GitSettings> = {
     // GitHub Pages would otherwise run Jekyll over the files.
     await writeFile(path.join(work, '.nojekyll'), '');
     await git(work, ['add', '-A'], signal);
-    const changes = (await git(work, ['diff', '--cached', '--name-status'], signal)).split('\n').filter(Boolean);
+    const changes = (await git(work, ['diff', '--cached', '--name-status'], signal))
+      .split('\n')
+      .filter(Boolean);
     if (changes.length === 0 && remote.trim()) return { uploaded: 0, deleted: 0 };
     await git(
       work,
-      ['-c', `user.name=${s.author_name}`, '-c', `user.email=${s.author_email}`, 'commit', '-q', '--allow-empty', '-m', s.message],
+      [
+        '-c',
+        `user.name=${s.author_name}`,
+        '-c',
+        `user.email=${s.author_email}`,
+        'commit',
+        '-q',
+        '--allow-empty',
+        '-m',
+        s.message,
+      ],
       signal,
     );
     await git(work, ['push', '-q', 'origin', `HEAD:refs/heads/${s.branch}`], signal);

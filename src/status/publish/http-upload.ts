@@ -25,18 +25,26 @@ export async function request(
     });
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new PublishError(`${method} ${url.origin}${url.pathname}: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
+    throw new PublishError(
+      `${method} ${url.origin}${url.pathname}: ${cause?.code ?? cause?.message ?? (error as Error).message}`,
+    );
   }
   const text = await response.text().catch(() => '');
   if (!accept(response.status)) {
     const detail = text.replace(/\s+/g, ' ').trim().slice(0, 200);
-    throw new PublishError(`${method} ${url.origin}${url.pathname}: ${response.status} ${response.statusText}${detail ? ` (${detail})` : ''}`);
+    throw new PublishError(
+      `${method} ${url.origin}${url.pathname}: ${response.status} ${response.statusText}${detail ? ` (${detail})` : ''}`,
+    );
   }
   return response.status;
 }
 
 /** Runs `work` for every item, `limit` at a time; the first failure stops the rest. */
-export async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+export async function inParallel<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let failed = false;
   await Promise.all(
@@ -61,7 +69,9 @@ export function secretOf(inline: string | undefined, file: string | undefined, w
   try {
     return readFileSync(file, 'utf8').trim();
   } catch (error) {
-    throw new PublishError(`${what}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new PublishError(
+      `${what}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
 }
 

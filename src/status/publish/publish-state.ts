@@ -64,14 +64,21 @@ export async function readManifest(siteDir: string, name: string): Promise<Map<s
       files?: Record<string, string>;
     };
     return new Map(
-      Object.entries(parsed.files ?? {}).filter(([file, hash]) => SAFE_PATH.test(file) && typeof hash === 'string'),
+      Object.entries(parsed.files ?? {}).filter(
+        ([file, hash]) => SAFE_PATH.test(file) && typeof hash === 'string',
+      ),
     );
   } catch {
     return new Map();
   }
 }
 
-export function writeManifest(siteDir: string, name: string, generation: string, files: ReadonlyMap<string, string>): Promise<void> {
+export function writeManifest(
+  siteDir: string,
+  name: string,
+  generation: string,
+  files: ReadonlyMap<string, string>,
+): Promise<void> {
   return writeJsonAtomically(path.join(siteDir, 'publish', `${name}.json`), {
     generation,
     files: Object.fromEntries(files),

@@ -156,9 +156,10 @@ class PublisherWorker {
         // The coming retry is visible in `vigil status-site status`.
         const recorded = (await readPublishStatus(this.siteDir))[this.publisher.name];
         if (recorded)
-          await updatePublishStatus(this.siteDir, this.publisher.name, { ...recorded, retryAt: Date.now() + delay }).catch(
-            () => {},
-          );
+          await updatePublishStatus(this.siteDir, this.publisher.name, {
+            ...recorded,
+            retryAt: Date.now() + delay,
+          }).catch(() => {});
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, delay);
           timer.unref();
@@ -189,7 +190,10 @@ export class SitePublishing {
   offer(generationDir: string, publishers: readonly ConfiguredPublisher[]): void {
     const names = new Set(publishers.map((p) => p.name));
     for (const [name, worker] of this.workers)
-      if (!names.has(name) || JSON.stringify(worker.publisher) !== JSON.stringify(publishers.find((p) => p.name === name))) {
+      if (
+        !names.has(name) ||
+        JSON.stringify(worker.publisher) !== JSON.stringify(publishers.find((p) => p.name === name))
+      ) {
         worker.stop();
         this.workers.delete(name);
       }

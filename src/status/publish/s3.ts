@@ -33,7 +33,9 @@ export function objectUrl(s: S3Settings, key: string): URL {
   const base = new URL(s.endpoint);
   const objectKey = uriEncode(`${s.prefix.replace(/^\/+/, '')}${key}`, true);
   if (s.virtual_host) return new URL(`${base.protocol}//${s.bucket}.${base.host}/${objectKey}`);
-  return new URL(`${base.origin}${base.pathname.replace(/\/+$/, '')}/${uriEncode(s.bucket, false)}/${objectKey}`);
+  return new URL(
+    `${base.origin}${base.pathname.replace(/\/+$/, '')}/${uriEncode(s.bucket, false)}/${objectKey}`,
+  );
 }
 
 const homeLast = <T extends { path: string }>(files: readonly T[]) =>

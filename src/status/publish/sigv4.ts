@@ -28,7 +28,10 @@ export function uriEncode(text: string, keepSlash: boolean): string {
 
 /** 20130524T000000Z */
 export function amzDate(at: number): string {
-  return new Date(at).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(at)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /**
@@ -51,7 +54,9 @@ export function signRequest(
     'x-amz-date': date,
   };
   const names = Object.keys(headers).sort();
-  const canonicalHeaders = names.map((name) => `${name}:${String(headers[name]).trim().replace(/\s+/g, ' ')}\n`).join('');
+  const canonicalHeaders = names
+    .map((name) => `${name}:${String(headers[name]).trim().replace(/\s+/g, ' ')}\n`)
+    .join('');
   const signedHeaders = names.join(';');
   const query = [...request.url.searchParams]
     .map(([k, v]) => [uriEncode(k, false), uriEncode(v, false)] as const)
@@ -68,7 +73,10 @@ export function signRequest(
   ].join('\n');
   const stringToSign = ['AWS4-HMAC-SHA256', date, scope, sha256Hex(canonicalRequest)].join('\n');
   const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
-  const signingKey = hmac(hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, day), credentials.region), service), 'aws4_request');
+  const signingKey = hmac(
+    hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, day), credentials.region), service),
+    'aws4_request',
+  );
   const signature = createHmac('sha256', signingKey).update(stringToSign).digest('hex');
   const signed: Record<string, string> = { ...headers };
   delete signed.host;

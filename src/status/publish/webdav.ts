@@ -39,20 +39,37 @@ export const webdavPublisher: Publisher<WebdavSettings> = {
   async publish(input, s) {
     const headers: Record<string, string> = {};
     if (s.username !== undefined) {
-      const password = s.password !== undefined || s.password_file !== undefined ? secretOf(s.password, s.password_file, 'password') : '';
+      const password =
+        s.password !== undefined || s.password_file !== undefined
+          ? secretOf(s.password, s.password_file, 'password')
+          : '';
       headers.authorization = `Basic ${Buffer.from(`${s.username}:${password}`).toString('base64')}`;
     }
     // Folders the last publish already filled exist; new ones are made parents first.
-    const known = new Set(input.files.filter((f) => !input.changed.includes(f)).flatMap((f) => foldersOf(f.path)));
+    const known = new Set(
+      input.files.filter((f) => !input.changed.includes(f)).flatMap((f) => foldersOf(f.path)),
+    );
     const needed = [...new Set(input.changed.flatMap((f) => foldersOf(f.path)))]
       .filter((folder) => !known.has(folder))
       .sort((a, b) => a.split('/').length - b.split('/').length);
+    // 405: the folder is there already.
     for (const folder of needed)
-      // 405: the folder is there already.
-      await request('MKCOL', urlOf(s, `${folder}/`), headers, undefined, input.signal, (status) => status === 201 || status === 405);
+      await request(
+        'MKCOL',
+        urlOf(s, `${folder}/`),
+        headers,
+        undefined,
+        input.signal,
+        (status) => status === 201 || status === 405,
+      );
     const put = (file: (typeof input.changed)[number]) =>
-      request('PUT', urlOf(s, file.path), { ...headers, ...fileHeaders(file.path) }, file.content, input.signal, (status) =>
-        [200, 201, 204].includes(status),
+      request(
+        'PUT',
+        urlOf(s, file.path),
+        { ...headers, ...fileHeaders(file.path) },
+        file.content,
+        input.signal,
+        (status) => [200, 201, 204].includes(status),
       ).then(() => {});
     await inParallel(
       input.changed.filter((f) => f.path !== 'index.html'),
@@ -61,7 +78,9 @@ export const webdavPublisher: Publisher<WebdavSettings> = {
     );
     for (const file of input.changed.filter((f) => f.path === 'index.html')) await put(file);
     await inParallel(input.removed, 4, (path) =>
-      request('DELETE', urlOf(s, path), headers, undefined, input.signal, (status) => [200, 204, 404].includes(status)).then(() => {}),
+      request('DELETE', urlOf(s, path), headers, undefined, input.signal, (status) =>
+        [200, 204, 404].includes(status),
+      ).then(() => {}),
     );
     return { uploaded: input.changed.length, deleted: input.removed.length };
   },

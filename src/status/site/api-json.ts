@@ -157,7 +157,14 @@ function maintenanceJson(context: SiteContext, window: PublicMaintenance): Maint
     scheduled_until: isoTime(window.endsAt),
     components: componentRefs(context, window.components),
     incident_updates: window.message
-      ? [{ id: `${window.id}-announcement`, status: 'scheduled', body: window.message, created_at: isoTime(window.startsAt) }]
+      ? [
+          {
+            id: `${window.id}-announcement`,
+            status: 'scheduled',
+            body: window.message,
+            created_at: isoTime(window.startsAt),
+          },
+        ]
       : [],
   };
 }
@@ -166,9 +173,14 @@ function maintenanceJson(context: SiteContext, window: PublicMaintenance): Maint
 export function renderApiJson(context: SiteContext): Map<string, string> {
   const { snapshot } = context;
   const page = pageJson(snapshot);
-  const status: StatusJson = { indicator: INDICATOR[snapshot.overall], description: HEADLINE[snapshot.overall] };
+  const status: StatusJson = {
+    indicator: INDICATOR[snapshot.overall],
+    description: HEADLINE[snapshot.overall],
+  };
   const components = snapshot.components.map((c, i) => componentJson(context, c, i + 1));
-  const open = snapshot.incidents.filter((i) => i.resolvedAt === undefined).map((i) => incidentJson(context, i));
+  const open = snapshot.incidents
+    .filter((i) => i.resolvedAt === undefined)
+    .map((i) => incidentJson(context, i));
   const recent = [...snapshot.incidents]
     .sort((a, b) => b.startedAt - a.startedAt)
     .slice(0, INCIDENTS_IN_JSON)
@@ -177,7 +189,10 @@ export function renderApiJson(context: SiteContext): Map<string, string> {
   const active = maintenance.filter((m) => m.status !== 'completed');
   const json = (value: unknown) => `${JSON.stringify(value)}\n`;
   return new Map([
-    ['api/v2/summary.json', json({ page, status, components, incidents: open, scheduled_maintenances: active })],
+    [
+      'api/v2/summary.json',
+      json({ page, status, components, incidents: open, scheduled_maintenances: active }),
+    ],
     ['api/v2/status.json', json({ page, status })],
     ['api/v2/components.json', json({ page, components })],
     ['api/v2/incidents.json', json({ page, incidents: recent })],

@@ -4,7 +4,15 @@
 type Style = 'dateTime' | 'day' | 'shortDay' | 'month';
 
 const OPTIONS: Record<Style, Intl.DateTimeFormatOptions> = {
-  dateTime: { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false, timeZoneName: 'short' },
+  dateTime: {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+    timeZoneName: 'short',
+  },
   day: { day: 'numeric', month: 'long', year: 'numeric' },
   shortDay: { day: 'numeric', month: 'short' },
   month: { month: 'long', year: 'numeric' },

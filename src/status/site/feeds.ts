@@ -19,9 +19,7 @@ function entriesOf(context: SiteContext): PublicIncident[] {
 
 /** The updates as plain text, one paragraph each, for the entry's body. */
 function entryText(incident: PublicIncident): string {
-  return incident.updates
-    .map((u) => `${PHASE_LABEL[u.phase]} (${isoTime(u.at)}): ${u.message}`)
-    .join('\n\n');
+  return incident.updates.map((u) => `${PHASE_LABEL[u.phase]} (${isoTime(u.at)}): ${u.message}`).join('\n\n');
 }
 
 /** Atom ids must be absolute IRIs: the page's URL when the site has an address, else a tag URI. */

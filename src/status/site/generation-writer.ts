@@ -1,4 +1,15 @@
-import { link, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  link,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  rename,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { compressVariants } from './compress.ts';
 
@@ -31,7 +42,9 @@ export async function currentGeneration(siteDir: string): Promise<string | undef
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     if ((error as NodeJS.ErrnoException).code === 'EINVAL')
-      throw new Error(`${path.join(siteDir, CURRENT)}: is not a symlink; move it away so Vigil can manage the site`);
+      throw new Error(
+        `${path.join(siteDir, CURRENT)}: is not a symlink; move it away so Vigil can manage the site`,
+      );
     throw error;
   }
 }
@@ -56,7 +69,12 @@ async function reuse(from: string, to: string): Promise<boolean> {
   }
 }
 
-async function writeOne(previous: string | undefined, target: string, relative: string, content: Buffer): Promise<boolean> {
+async function writeOne(
+  previous: string | undefined,
+  target: string,
+  relative: string,
+  content: Buffer,
+): Promise<boolean> {
   const file = path.join(target, relative);
   await mkdir(path.dirname(file), { recursive: true });
   if (previous && (await sameContent(path.join(previous, relative), content)))
@@ -69,7 +87,11 @@ async function writeOne(previous: string | undefined, target: string, relative: 
 }
 
 /** Runs `work` over items, at most `limit` at a time (compression runs on the thread pool). */
-async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) {
@@ -99,7 +121,14 @@ export async function writeGeneration(
   try {
     await mkdir(temporary);
     await eachLimited([...files], 8, async ([relative, content]) => {
-      if (await writeOne(previous, temporary, relative, typeof content === 'string' ? Buffer.from(content) : content))
+      if (
+        await writeOne(
+          previous,
+          temporary,
+          relative,
+          typeof content === 'string' ? Buffer.from(content) : content,
+        )
+      )
         reused++;
     });
     await rm(finalDir, { recursive: true, force: true });
@@ -122,7 +151,8 @@ async function pruneGenerations(generations: string, keep: readonly string[]): P
     if (keep.includes(entry)) continue;
     // Another writer's temporary directory is left alone while it may still be in use.
     if (entry.startsWith('.')) {
-      const age = Date.now() - (await stat(path.join(generations, entry)).catch(() => ({ mtimeMs: 0 }))).mtimeMs;
+      const age =
+        Date.now() - (await stat(path.join(generations, entry)).catch(() => ({ mtimeMs: 0 }))).mtimeMs;
       if (age < 3_600_000) continue;
     }
     await rm(path.join(generations, entry), { recursive: true, force: true }).catch(() => {});

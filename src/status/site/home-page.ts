@@ -16,7 +16,11 @@ const RECENT_WINDOW_MS = 14 * 86_400_000;
 /** More open incidents than this go to the history pages (a page of 1,000 open incidents helps nobody). */
 const OPEN_ON_HOME = 25;
 
-function renderComponent(component: PublicComponent, children: readonly PublicComponent[], id: string): string {
+function renderComponent(
+  component: PublicComponent,
+  children: readonly PublicComponent[],
+  id: string,
+): string {
   const childItems = children.length
     ? `\n<ul class="children">${children
         .map(
@@ -39,7 +43,9 @@ export function renderHomePage(context: SiteContext): string {
   const childrenOf = (name: string) => snapshot.components.filter((c) => c.parent === name);
   const open = snapshot.incidents.filter((i) => i.resolvedAt === undefined);
   const recent = snapshot.incidents
-    .filter((i) => i.resolvedAt !== undefined && snapshot.generatedAt - (i.resolvedAt ?? 0) <= RECENT_WINDOW_MS)
+    .filter(
+      (i) => i.resolvedAt !== undefined && snapshot.generatedAt - (i.resolvedAt ?? 0) <= RECENT_WINDOW_MS,
+    )
     .slice(0, RECENT_ON_HOME);
   const maintenance = snapshot.maintenance
     .filter((m) => m.state !== 'completed')
@@ -49,7 +55,8 @@ export function renderHomePage(context: SiteContext): string {
     `<p class="headline ${STATUS_CLASS[snapshot.overall]}" role="status">${HEADLINE[snapshot.overall]}</p>`,
   ];
   if (open.length > 0) {
-    const more = open.length > OPEN_ON_HOME ? `<p><a href="history.html">All ${open.length} open incidents</a></p>` : '';
+    const more =
+      open.length > OPEN_ON_HOME ? `<p><a href="history.html">All ${open.length} open incidents</a></p>` : '';
     sections.push(
       `<section aria-labelledby="open"><h2 id="open">Open incidents</h2><ul class="incidents">${open
         .slice(0, OPEN_ON_HOME)

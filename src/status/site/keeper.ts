@@ -76,7 +76,12 @@ export class StatusSiteKeeper {
     this.generations++;
     this.lastGeneratedAt = Date.now();
     this.options.log.info(
-      { dir: generated.dir, files: generated.files, reused: generated.reused, ms: Math.round(generated.renderMs + generated.writeMs) },
+      {
+        dir: generated.dir,
+        files: generated.files,
+        reused: generated.reused,
+        ms: Math.round(generated.renderMs + generated.writeMs),
+      },
       'status site generated',
     );
     if (!this.publishing || this.publishingDir !== siteDir) {

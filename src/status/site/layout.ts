@@ -1,4 +1,4 @@
-import { isoTime, formatDateTime } from './dates.ts';
+import { formatDateTime, isoTime } from './dates.ts';
 import { escapeText } from './escape.ts';
 import type { SiteContext } from './site-context.ts';
 

@@ -25,7 +25,8 @@ export function renderSite(snapshot: StatusSnapshot): SiteFiles {
   files.set('index.html', renderHomePage(context));
   for (const [path, html] of renderHistoryPages(context)) files.set(path, html);
   files.set('uptime.html', renderUptimePage(context));
-  for (const incident of snapshot.incidents) files.set(incidentPath(incident.id), renderIncidentPage(context, incident));
+  for (const incident of snapshot.incidents)
+    files.set(incidentPath(incident.id), renderIncidentPage(context, incident));
   for (const [path, json] of renderApiJson(context)) files.set(path, json);
   files.set('feed.rss', renderRss(context));
   files.set('feed.atom', renderAtom(context));

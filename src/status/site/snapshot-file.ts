@@ -5,7 +5,13 @@ import type { StatusSnapshot } from '../snapshot.ts';
 // A snapshot read from a JSON file (`vigil status-site generate --snapshot F`): checked field by
 // field, so a mistake is one line naming the field instead of a broken page.
 
-const status = z.enum(['operational', 'degraded_performance', 'partial_outage', 'major_outage', 'under_maintenance']);
+const status = z.enum([
+  'operational',
+  'degraded_performance',
+  'partial_outage',
+  'major_outage',
+  'under_maintenance',
+]);
 const phase = z.enum(['investigating', 'identified', 'monitoring', 'resolved']);
 const time = z.number().int().nonnegative();
 
@@ -69,12 +75,16 @@ export async function readSnapshotFile(file: string): Promise<StatusSnapshot> {
   try {
     parsed = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
-    throw new Error(`${file}: ${error instanceof SyntaxError ? `not JSON: ${error.message}` : (error as Error).message}`);
+    throw new Error(
+      `${file}: ${error instanceof SyntaxError ? `not JSON: ${error.message}` : (error as Error).message}`,
+    );
   }
   const result = snapshotSchema.safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new Error(`${file}: ${issue?.path.map(String).join('.') || '(top)'}: ${issue?.message ?? 'invalid'}`);
+    throw new Error(
+      `${file}: ${issue?.path.map(String).join('.') || '(top)'}: ${issue?.message ?? 'invalid'}`,
+    );
   }
   return result.data as StatusSnapshot;
 }

@@ -36,7 +36,10 @@ export interface SyntheticOptions {
 export function syntheticSnapshot(options: SyntheticOptions): StatusSnapshot {
   const now = options.now ?? Date.UTC(2026, 5, 15, 12);
   const next = random(options.seed ?? 7);
-  const productCount = Math.max(1, Math.min(options.components, options.products ?? Math.ceil(options.components / 5)));
+  const productCount = Math.max(
+    1,
+    Math.min(options.components, options.products ?? Math.ceil(options.components / 5)),
+  );
   const names = Array.from({ length: options.components }, (_, i) =>
     i < productCount ? `Product ${i + 1}` : `Component ${i + 1}`,
   );
@@ -68,7 +71,10 @@ export function syntheticSnapshot(options: SyntheticOptions): StatusSnapshot {
       updates: updates.reverse(),
     });
   }
-  incidents.sort((a, b) => Number(a.resolvedAt !== undefined) - Number(b.resolvedAt !== undefined) || b.startedAt - a.startedAt);
+  incidents.sort(
+    (a, b) =>
+      Number(a.resolvedAt !== undefined) - Number(b.resolvedAt !== undefined) || b.startedAt - a.startedAt,
+  );
   const today = Math.floor(now / DAY);
   const components: PublicComponent[] = names.map((name, index) => {
     const mine = incidents.filter((i) => i.components.includes(name));
@@ -77,7 +83,8 @@ export function syntheticSnapshot(options: SyntheticOptions): StatusSnapshot {
       const start = day * DAY;
       const hits = mine.filter((i) => i.startedAt < start + DAY && (i.resolvedAt ?? now) >= start);
       const minutes = hits.reduce(
-        (sum, i) => sum + (Math.min(i.resolvedAt ?? now, start + DAY) - Math.max(i.startedAt, start)) / 60_000,
+        (sum, i) =>
+          sum + (Math.min(i.resolvedAt ?? now, start + DAY) - Math.max(i.startedAt, start)) / 60_000,
         0,
       );
       const worst: ComponentStatus = hits.some((i) => i.impact === 'critical')

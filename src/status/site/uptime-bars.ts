@@ -47,7 +47,9 @@ export function segmentsOf(days: readonly UptimeDay[]): Segment[] {
 function describeDays(segment: Segment): string {
   const { first, last } = segment;
   const when =
-    segment.days === 1 ? formatIsoDay(first.date) : `${formatIsoDay(first.date)} – ${formatIsoDay(last.date)}`;
+    segment.days === 1
+      ? formatIsoDay(first.date)
+      : `${formatIsoDay(first.date)} – ${formatIsoDay(last.date)}`;
   if (first.availabilityPercent === null && quiet(first) && first.worst === 'operational')
     return `${when}: no data`;
   const parts: string[] = [];

@@ -73,7 +73,9 @@ export function uptimeSentence(snapshot: StatusSnapshot, uptime: ProductUptime):
 function incidentRow(context: SiteContext, incident: PublicIncident): string {
   const zone = context.snapshot.timeZone;
   const minutes =
-    incident.resolvedAt === undefined ? 'ongoing' : formatMinutes((incident.resolvedAt - incident.startedAt) / 60_000);
+    incident.resolvedAt === undefined
+      ? 'ongoing'
+      : formatMinutes((incident.resolvedAt - incident.startedAt) / 60_000);
   return `<tr><td><time datetime="${isoTime(incident.startedAt)}">${escapeText(formatDay(incident.startedAt, zone))}</time></td><td><a href="${incidentPath(incident.id)}">${escapeText(incident.title)}</a></td><td class="num">${minutes}</td></tr>`;
 }
 

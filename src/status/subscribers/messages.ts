@@ -5,9 +5,10 @@ import type { SubscriberRecord } from '../../store/subscribers.ts';
 import { listOf, PHASE_LABELS } from '../incidents/wording.ts';
 import { receiverName } from './receivers.ts';
 
-// Subscriber messages as notifications, so the e-mail and webhook channels format, escape,
-// sign and thread them as they do operators' messages. Every message carries its unsubscribe
-// link. Webhook receivers also get the incident itself under `incident`.
+// Subscriber messages as notifications, so they pass the durable delivery queue like operators'
+// messages. Webhook receivers get the notification with the incident itself under `incident`;
+// e-mail subscribers get a message in customers' words written from the same fields
+// (./mail.ts), not the operators' alert format. Every message carries its unsubscribe link.
 
 export interface SubscriberLinks {
   /** Base of the daemon's public /status/confirm and /status/unsubscribe URLs, without a trailing slash. */
@@ -28,7 +29,19 @@ export interface IncidentPayload {
   unsubscribeUrl: string;
 }
 
-export type SubscriberNotification = Notification & { incident?: IncidentPayload };
+/** What the double opt-in mail needs. */
+export interface ConfirmationPayload {
+  /** "all components", or the list subscribed to. */
+  scope: string;
+  confirmUrl: string;
+}
+
+export type SubscriberNotification = Notification & {
+  /** The status site the message is from. */
+  statusSite?: { title: string; url: string | null };
+  incident?: IncidentPayload;
+  confirmation?: ConfirmationPayload;
+};
 
 export function unsubscribeUrl(links: SubscriberLinks, subscriber: SubscriberRecord): string {
   return `${links.base}/status/unsubscribe?token=${encodeURIComponent(subscriber.unsubscribeToken)}`;
@@ -87,6 +100,7 @@ export function incidentNotification(
     title: incident.title,
     text,
     createdAt: update.at,
+    statusSite: { title: site.title, url: site.siteUrl || null },
     incident: {
       id: incident.id,
       title: incident.title,
@@ -109,8 +123,9 @@ export function confirmationNotification(
   subscriber: SubscriberRecord,
   token: string,
   at: number,
-): Notification {
+): SubscriberNotification {
   const scope = subscriber.components.length > 0 ? listOf(subscriber.components) : 'all components';
+  const link = confirmUrl(links, token);
   return {
     id: `status-confirm:${subscriber.id}:${token.slice(0, 12)}`,
     kind: 'problem',
@@ -122,10 +137,12 @@ export function confirmationNotification(
     text: [
       `Someone (hopefully you) asked to receive incident updates from ${site.title} for ${scope}.`,
       '',
-      `To confirm, open: ${confirmUrl(links, token)}`,
+      `To confirm, open: ${link}`,
       '',
       'If you did not ask for this, ignore this message: without confirmation nothing more is sent.',
     ].join('\n'),
     createdAt: at,
+    statusSite: { title: site.title, url: site.siteUrl || null },
+    confirmation: { scope, confirmUrl: link },
   };
 }

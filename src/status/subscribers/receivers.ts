@@ -1,11 +1,12 @@
 import type { Model, Receiver } from '../../model/types.ts';
 import type { SubscriberRecord } from '../../store/subscribers.ts';
 import { statusSiteOf } from '../incidents/settings.ts';
+import { SUBSCRIBER_EMAIL_KIND, SUBSCRIBER_WEBHOOK_KIND } from './channels.ts';
 
-// Subscribers are reached through the same durable delivery queue and the same channels as
-// operators: each subscription is a receiver named `subscriber:<id>`, an `email` receiver
-// built on the configured mail server (status_site.subscribers.email_via) or a `webhook`
-// receiver with the subscription's own signing secret. The delivery worker looks receivers
+// Subscribers are reached through the same durable delivery queue as operators: each
+// subscription is a receiver named `subscriber:<id>`, an e-mail receiver built on the
+// configured mail server (status_site.subscribers.email_via) or a webhook receiver with the
+// subscription's own signing secret, of the subscriber channel kinds (./channels.ts). The delivery worker looks receivers
 // up synchronously, so the reachable subscriptions are kept here and refreshed from the store
 // whenever one changes; a subscription that ended is no receiver any more, and whatever was
 // still queued for it is not sent.
@@ -23,8 +24,13 @@ export function receiverOf(model: Model, subscriber: SubscriberRecord): Receiver
   if (subscriber.kind === 'webhook')
     return {
       name,
-      kind: 'webhook',
-      settings: { url: subscriber.target, secret: subscriber.secret, headers: {} },
+      kind: SUBSCRIBER_WEBHOOK_KIND,
+      settings: {
+        url: subscriber.target,
+        secret: subscriber.secret,
+        headers: {},
+        allowPrivate: site.subscribers.allowPrivateWebhooks ?? false,
+      },
       source: { file: 'subscribers', line: subscriber.id },
     };
   const via = site.subscribers.emailVia ? model.receivers.get(site.subscribers.emailVia) : undefined;
@@ -32,7 +38,7 @@ export function receiverOf(model: Model, subscriber: SubscriberRecord): Receiver
   const { subject: _subject, ...server } = via.settings as Record<string, unknown>;
   return {
     name,
-    kind: 'email',
+    kind: SUBSCRIBER_EMAIL_KIND,
     settings: {
       ...server,
       ...(site.subscribers.from ? { from: site.subscribers.from } : {}),

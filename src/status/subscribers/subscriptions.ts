@@ -15,13 +15,27 @@ import {
 } from './messages.ts';
 import type { SubscriberReceivers } from './receivers.ts';
 import { newToken, tokenHash } from './tokens.ts';
+import { type Lookup, refusedWebhookHost } from './webhook-address.ts';
 
 // Subscribing, confirming, unsubscribing, and sending public incident updates to subscribers.
 // E-mail needs double opt-in: the address gets one confirmation mail and nothing else until
 // its link is opened. The answer to a subscribe request is the same whether or not the address
 // was already subscribed, so the endpoint cannot be used to learn who subscribes.
 
-export class SubscribeError extends Error {}
+export class SubscribeError extends Error {
+  constructor(
+    message: string,
+    /** The HTTP status the API answers with. */
+    readonly status: 400 | 403 = 400,
+  ) {
+    super(message);
+  }
+}
+
+/** Who asks: the public (the subscribe form, a customer's script) or a signed-in operator. */
+export interface SubscribeAsker {
+  operator: boolean;
+}
 
 export interface SubscribeRequest {
   email?: string;
@@ -45,6 +59,8 @@ export interface SubscriptionOptions {
   /** New notifications were queued. */
   wake?: () => void;
   log: Pick<Logger, 'info' | 'error'>;
+  /** Name resolution for the webhook address check; default the system's (tests give their own). */
+  lookup?: Lookup;
 }
 
 export class Subscriptions implements UpdateNotifier {
@@ -59,7 +75,7 @@ export class Subscriptions implements UpdateNotifier {
     return { base: base.replace(/\/+$/, '') };
   }
 
-  async subscribe(request: SubscribeRequest): Promise<SubscribeOutcome> {
+  async subscribe(request: SubscribeRequest, asker: SubscribeAsker): Promise<SubscribeOutcome> {
     const model = this.options.model();
     const site = statusSiteOf(model.settings);
     if ((request.email === undefined) === (request.webhook === undefined))
@@ -75,8 +91,18 @@ export class Subscriptions implements UpdateNotifier {
     const now = this.options.clock();
     const { subscribers } = this.options.store;
     if (request.webhook !== undefined) {
+      // The daemon POSTs to whatever URL is given: by default only an operator may choose one.
+      if (!site.subscribers.publicWebhooks && !asker.operator)
+        throw new SubscribeError(
+          'webhook subscriptions are made by an operator on this site (status_site.subscribers.public_webhooks is off)',
+          403,
+        );
       const checked = checkWebhookUrl(request.webhook);
       if ('error' in checked) throw new SubscribeError(checked.error);
+      if (!site.subscribers.allowPrivateWebhooks) {
+        const refused = await refusedWebhookHost(checked.url, this.options.lookup);
+        if (refused) throw new SubscribeError(refused.reason);
+      }
       if (request.secret !== undefined && (request.secret.length < 16 || request.secret.length > 200))
         throw new SubscribeError('secret must be 16 to 200 characters');
       const subscriber = await subscribers.add({
@@ -145,6 +171,11 @@ export class Subscriptions implements UpdateNotifier {
     const ended = await this.options.store.subscribers.unsubscribe(token, this.options.clock());
     if (ended) await this.options.receivers.refresh();
     return ended;
+  }
+
+  /** Reads the subscriptions again, after another process changed them in the store. */
+  reload(): Promise<void> {
+    return this.options.receivers.refresh();
   }
 
   /** Forgets unconfirmed subscriptions past their time. */

@@ -129,7 +129,7 @@ class PostgresStore extends StoreReads implements Store {
     this.announced = new AnnouncedProblems(kysely);
     this.availability = new AvailabilityLedger(kysely);
     this.maintenance = new MaintenanceRecords(kysely);
-    this.auth = new AuthRecords(kysely);
+    this.auth = new AuthRecords(kysely, { locksRows: true });
     this.audit = new AuditLog(kysely);
     this.deploys = new DeployRecords(kysely);
     this.incidents = new IncidentRecords(kysely);

@@ -1,78 +1,53 @@
-// Maintenance benchmark: a database role swap under continuous write load. An app server
-// INSERTs one row per request (each with a unique id) into whichever server is the primary;
-// `vigil db-swap` swaps the pair while clients keep writing. The app server holds requests
-// itself through the ProxySwitch interface (the role `vigil proxy` plays in production) and
-// learns the new primary from the traffic hook. Prints progress on stderr, one JSON line last.
+// Maintenance benchmark: a database role swap under continuous write load, through
+// `vigil proxy`. Clients write through the proxy to an app that INSERTs one row per request
+// (each with a unique id) into whichever server is the primary and answers only after the
+// commit; `vigil db-swap` pauses the proxy through its control endpoint, swaps the MariaDB
+// pair, moves the app with its hook and resumes — then swaps back. Prints progress on stderr,
+// one JSON line last: requests, failed, lost_writes, pause_ms (the longer of the two swaps),
+// max_request_ms.
 //
-//   npm run bench -- maintenance [--clients 16] [--before 2] [--after 2]
-import { readFile, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+//   npm run bench -- maintenance [--clients 20] [--before 2] [--after 2]
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import mysql from 'mysql2/promise';
-import { dbSwap } from '../src/maintenance/db-swap/swap.ts';
-import type { ProxySwitch } from '../src/maintenance/proxy-switch.ts';
+import pino from 'pino';
+import type { ProxyConfig } from '../src/maintenance/proxy/config.ts';
+import { runProxy } from '../src/maintenance/proxy/run-proxy.ts';
 import { REPL_PASSWORD, ReplicationPair } from '../test/helpers/mariadb-pair.ts';
+import {
+  createWritesTable,
+  dbSwapThroughProxy,
+  type LoadResult,
+  lostAndDoubled,
+  setAppTarget,
+  startLoad,
+  startWritingApp,
+  writesOn,
+} from '../test/helpers/write-load.ts';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const say = (line: string) => process.stderr.write(`${line}\n`);
+const SECRET = 'bench-maintenance-secret';
 
-/** The app: POST /write/ID inserts ID into the current primary; 200 only after the commit. */
-async function startApp(targetFile: string, firstPort: number) {
-  let port = firstPort;
-  let pool = mysql.createPool({
-    host: '127.0.0.1',
-    port,
-    user: 'app',
-    password: 'app-secret',
-    connectionLimit: 16,
-  });
-  let held: (() => void)[] | null = null;
-  const server = http.createServer(async (req, res) => {
-    if (held) await new Promise<void>((resolve) => held?.push(resolve));
-    const id = Number(req.url?.split('/')[2]);
-    try {
-      await pool.query('INSERT INTO app.orders VALUES (?)', [id]);
-      res.writeHead(200).end('ok');
-    } catch (error) {
-      res.writeHead(500).end((error as Error).message);
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const gate: ProxySwitch = {
-    async pause() {
-      held = [];
-      return [{ proxy: 'app', paused: true, heldRequests: 0 }];
-    },
-    async resume() {
-      const nextPort = Number((await readFile(targetFile, 'utf8')).trim().split(':').at(-1));
-      if (nextPort !== port) {
-        const old = pool;
-        port = nextPort;
-        pool = mysql.createPool({
-          host: '127.0.0.1',
-          port,
-          user: 'app',
-          password: 'app-secret',
-          connectionLimit: 16,
-        });
-        void old.end();
-      }
-      const waiting = held ?? [];
-      held = null;
-      for (const release of waiting) release();
-      return [{ proxy: 'app', paused: false, heldRequests: waiting.length }];
-    },
-    close: async () => {},
-  };
+/** The proxy as `vigil proxy run --upstream APP` would start it: the file's defaults. */
+function proxyConfig(appUrl: string): ProxyConfig {
   return {
-    port: (server.address() as AddressInfo).port,
-    gate,
-    close: async () => {
-      server.close();
-      await pool.end();
+    listen: { host: '127.0.0.1', port: 0 },
+    upstreams: [appUrl],
+    upstreamTimeoutMs: 60_000,
+    healthCheck: { path: '/health', intervalMs: 2_000, timeoutMs: 1_000, unhealthyAfter: 2, healthyAfter: 2 },
+    pause: {
+      maxHoldMs: 15_000,
+      maxPauseMs: 30_000,
+      maxHeld: 10_000,
+      onMaxHold: 'reject',
+      releaseConcurrency: 64,
     },
+    bypass: { paths: [], userAgents: [] },
+    control: { host: '127.0.0.1', port: 0, secret: SECRET },
+    shutdownTimeoutMs: 10_000,
+    workers: 1,
   };
 }
 
@@ -80,99 +55,103 @@ export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      clients: { type: 'string', default: '16' },
+      clients: { type: 'string', default: '20' },
       before: { type: 'string', default: '2' },
       after: { type: 'string', default: '2' },
     },
   });
   const clients = Number(values.clients);
+  const beforeMs = Number(values.before) * 1000;
+  const afterMs = Number(values.after) * 1000;
+  if (!(clients >= 1 && beforeMs >= 0 && afterMs >= 0))
+    throw new Error('--clients must be at least 1, --before and --after seconds of 0 or more');
+
+  const scratch = await mkdtemp(path.join(tmpdir(), 'vigil-bench-maintenance-'));
+  const targetFile = path.join(scratch, 'primary');
+  const secretFile = path.join(scratch, 'proxy-secret');
+  const replPasswordFile = path.join(scratch, 'repl-password');
+  await writeFile(secretFile, `${SECRET}\n`);
+  await writeFile(replPasswordFile, `${REPL_PASSWORD}\n`);
   const pair = new ReplicationPair();
-  process.stderr.write('starting a MariaDB replication pair\n');
+  say('starting a MariaDB replication pair');
   await pair.start();
-  const targetFile = path.join(tmpdir(), `vigil-bench-target-${process.pid}`);
-  await writeFile(targetFile, `127.0.0.1:${pair.primaryPort}\n`);
-  const app = await startApp(targetFile, pair.primaryPort);
+  await createWritesTable(pair);
+  await setAppTarget(targetFile, `127.0.0.1:${pair.primaryPort}`);
+  const app = await startWritingApp(targetFile);
+  const proxy = await runProxy(proxyConfig(app.url), pino({ level: 'silent' }));
+  const proxyUrl = `http://127.0.0.1:${proxy.address.port}`;
+  const controlUrl = `http://127.0.0.1:${proxy.controlAddress.port}`;
   try {
-    let nextId = 1;
-    let stop = false;
     const acknowledged: number[] = [];
-    let failed = 0;
-    let maxRequestMs = 0;
-    const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
-    const client = async () => {
-      while (!stop) {
-        const id = nextId++;
-        const started = performance.now();
-        const status = await new Promise<number>((resolve) => {
-          const req = http.request(
-            { host: '127.0.0.1', port: app.port, method: 'POST', path: `/write/${id}`, agent },
-            (res) => {
-              res.resume();
-              res.on('end', () => resolve(res.statusCode ?? 0));
-            },
-          );
-          req.on('error', () => resolve(0));
-          req.end();
+    const total = { requests: 0, failed: 0, maxRequestMs: 0, pauseMs: 0 };
+    const pauses: number[] = [];
+    let nextId = 1;
+    const swaps: [number, number][] = [
+      [pair.primaryPort, pair.replicaPort],
+      [pair.replicaPort, pair.primaryPort],
+    ];
+    for (const [index, [from, to]] of swaps.entries()) {
+      say(`swap ${index + 1}/2: ${clients} clients write through the proxy for ${values.before}s`);
+      const load = startLoad(proxyUrl, clients, nextId);
+      let result: LoadResult;
+      let run: Awaited<ReturnType<typeof dbSwapThroughProxy>>;
+      try {
+        await sleep(beforeMs);
+        say(`  swapping 127.0.0.1:${from} -> 127.0.0.1:${to} (${load.answered()} requests so far)`);
+        run = await dbSwapThroughProxy({
+          from,
+          to,
+          proxyControl: controlUrl,
+          proxySecretFile: secretFile,
+          replPasswordFile,
+          targetFile,
+          store: path.join(scratch, 'vigil.db'),
         });
-        maxRequestMs = Math.max(maxRequestMs, performance.now() - started);
-        if (status === 200) acknowledged.push(id);
-        else failed++;
+        await sleep(afterMs);
+      } finally {
+        result = await load.stop();
       }
-    };
-    process.stderr.write(`writing with ${clients} clients for ${values.before}s before the swap\n`);
-    const load = Promise.all(Array.from({ length: clients }, client));
-    await sleep(Number(values.before) * 1000);
-    process.stderr.write(`swapping (${acknowledged.length} writes so far)\n`);
-    const result = await dbSwap(
-      {
-        primary: { host: '127.0.0.1', port: pair.primaryPort },
-        replica: { host: '127.0.0.1', port: pair.replicaPort },
-        login: { user: 'root', password: '', connectTimeoutMs: 5000 },
-        replicationPassword: REPL_PASSWORD,
-        maxLagS: 5,
-        maxTransactionAgeS: 10,
-        waitTimeoutMs: 10_000,
-        settleMs: 100,
-        verifyTimeoutMs: 10_000,
-        hook: `printf '%s\\n' "$1" > ${targetFile}`,
-        hookTimeoutMs: 10_000,
-        proxies: { proxySwitch: app.gate, description: 'the app server' },
-        maxPauseMs: 30_000,
-        mode: 'swap',
-      },
-      {
-        log: (line) => process.stderr.write(`  ${line}\n`),
-        clock: () => Date.now(),
-        sleep,
-      },
-    );
-    if (result.outcome !== 'succeeded')
-      throw new Error(`swap ${result.outcome}: ${result.problems.join('; ') || result.run?.failure?.error}`);
-    await sleep(Number(values.after) * 1000);
-    stop = true;
-    await load;
-    agent.destroy();
-    const newPrimary = await pair.connect(pair.replicaPort);
-    const [rows] = await newPrimary.query<mysql.RowDataPacket[]>('SELECT id FROM app.orders');
-    await newPrimary.end();
-    const present = new Set(rows.map((row) => Number(row.id)));
-    const lost = acknowledged.filter((id) => !present.has(id)).length;
-    process.stderr.write(
-      `${acknowledged.length} writes acknowledged, ${present.size} rows on the new primary\n`,
+      for (const line of run.stderr.trim().split('\n')) say(`    ${line}`);
+      if (run.code !== 0 || !run.report?.run)
+        throw new Error(`db-swap exited ${run.code}: ${run.stdout.trim().slice(0, 2000)}`);
+      nextId += result.requests + clients;
+      acknowledged.push(...result.acknowledged);
+      total.requests += result.requests;
+      total.failed += result.failures.length;
+      total.maxRequestMs = Math.max(total.maxRequestMs, result.maxRequestMs);
+      pauses.push(run.report.run.pauseMs);
+      say(
+        `  ${result.requests} requests, ${result.failures.length} failed, pause ${run.report.run.pauseMs} ms, ` +
+          `slowest request ${result.maxRequestMs} ms`,
+      );
+      for (const failure of result.failures.slice(0, 5))
+        say(`  failed: request ${failure.id}: ${failure.status} ${failure.body}`);
+    }
+    // Every acknowledged write must be on the primary now (the original one, after two swaps).
+    const rows = await writesOn(pair, pair.primaryPort);
+    const { lost, doubled } = lostAndDoubled(acknowledged, rows);
+    say(
+      `${acknowledged.length} writes acknowledged, ${rows.size} distinct on the primary, ${doubled.length} doubled`,
     );
     process.stdout.write(
       `${JSON.stringify({
         bench: 'maintenance',
-        requests: acknowledged.length + failed,
-        failed,
-        lost_writes: lost,
-        pause_ms: result.run?.pauseMs ?? 0,
-        max_request_ms: Math.round(maxRequestMs),
-        through: 'app-server pause (ProxySwitch), not vigil proxy',
+        requests: total.requests,
+        failed: total.failed,
+        lost_writes: lost.length,
+        pause_ms: Math.max(...pauses),
+        max_request_ms: total.maxRequestMs,
+        swaps: pauses.length,
+        pauses_ms: pauses,
+        doubled_writes: doubled.length,
+        clients,
+        through: 'vigil proxy',
       })}\n`,
     );
   } finally {
+    await proxy.stop();
     await app.close();
     await pair.stop();
+    await rm(scratch, { recursive: true, force: true });
   }
 }

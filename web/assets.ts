@@ -18,6 +18,7 @@ const uplotDir = path.dirname(require.resolve('uplot/dist/uPlot.iife.min.js'));
 const ASSETS: Record<string, string> = {
   'dashboard.css': ownDir,
   'dashboard.js': ownDir,
+  'incidents.js': ownDir,
   'htmx.min.js': htmxDir,
   'uPlot.iife.min.js': uplotDir,
   'uPlot.min.css': uplotDir,

@@ -5,6 +5,7 @@ import { registerAssets } from './assets.ts';
 import { html } from './html.ts';
 import { type PageContext, renderPage, sendFragment, sendPage } from './layout.ts';
 import { hostsPage } from './pages/hosts.ts';
+import { incidentsFragment, incidentsPage, incidentsView } from './pages/incidents.ts';
 import { locatePage } from './pages/locate.ts';
 import { loginPage, setupPage } from './pages/login.ts';
 import { objectPage } from './pages/object.ts';
@@ -91,6 +92,14 @@ export function registerDashboard(app: FastifyInstance, daemon: Daemon): void {
 
   app.get('/oncall', { config: page }, async (request, reply) =>
     sendPage(reply, await oncallPage(contextOf(request), daemon, Date.now())),
+  );
+
+  app.get('/incidents', { config: page }, async (request, reply) =>
+    sendPage(reply, incidentsPage(contextOf(request), await incidentsView(daemon, Date.now()))),
+  );
+
+  app.get('/fragments/incidents', { config: { access: 'viewer' } }, async (request, reply) =>
+    sendFragment(reply, incidentsFragment(contextOf(request), await incidentsView(daemon, Date.now()))),
   );
 
   app.get('/locate', { config: page }, async (request, reply) =>

@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type { Principal, Role } from '../src/api/access.ts';
-import { assetUrl } from './assets.ts';
+import { type AssetName, assetUrl } from './assets.ts';
 import { Html, html } from './html.ts';
 
 // The frame around every page: navigation, the signed-in user, the action dialogs and the
@@ -12,7 +12,7 @@ export interface PageContext {
   csrfToken: string;
 }
 
-export type Section = 'problems' | 'hosts' | 'topology' | 'oncall' | 'locate' | 'login';
+export type Section = 'problems' | 'hosts' | 'topology' | 'oncall' | 'locate' | 'login' | 'incidents';
 
 export interface PageSpec {
   title: string;
@@ -20,6 +20,8 @@ export interface PageSpec {
   main: Html;
   /** Load uPlot (detail pages with performance charts). */
   charts?: boolean;
+  /** A page's own script, loaded after the dashboard's (the incidents page). */
+  script?: AssetName;
 }
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
@@ -55,6 +57,7 @@ const NAV: [Section, string, string][] = [
   ['hosts', '/hosts', 'Hosts'],
   ['topology', '/topology', 'Topology'],
   ['oncall', '/oncall', 'On call'],
+  ['incidents', '/incidents', 'Incidents'],
   ['locate', '/locate', 'Locate'],
 ];
 
@@ -75,6 +78,7 @@ ${spec.charts ? html`<link rel="stylesheet" href="${assetUrl('uPlot.min.css')}">
 <script src="${assetUrl('htmx.min.js')}" defer></script>
 ${spec.charts ? html`<script src="${assetUrl('uPlot.iife.min.js')}" defer></script>` : ''}
 <script src="${assetUrl('dashboard.js')}" defer></script>
+${spec.script ? html`<script src="${assetUrl(spec.script)}" defer></script>` : ''}
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { firstPostReport } from '../status/incidents/first-post-report.ts';
 import {
   announceMaintenance,
+  cancelMaintenance,
   MaintenanceRequestError,
 } from '../status/incidents/maintenance-announcements.ts';
 import { maintenanceState } from '../status/incidents/maintenance-state.ts';
@@ -349,6 +350,7 @@ export function registerIncidentRoutes(app: FastifyInstance, daemon: Daemon): vo
           startsAt: announced.startsAt,
           endsAt: announced.endsAt,
           downtimeId: announced.downtimeId,
+          createdDowntimeIds: announced.createdDowntimeIds,
         });
         reply.code(201);
         return { maintenance: { ...announced, state: maintenanceState(announced, Date.now()) } };
@@ -358,18 +360,14 @@ export function registerIncidentRoutes(app: FastifyInstance, daemon: Daemon): vo
   app.delete<{ Params: IdParams }>(
     '/api/v1/maintenance-announcements/:id',
     { config: operator, schema: { params: idParams } },
-    async (request, reply) => {
-      const id = Number(request.params.id);
-      if (!(await daemon.store.scheduledMaintenance.cancel(id, Date.now()))) {
-        const exists = await daemon.store.scheduledMaintenance.get(id);
-        reply.code(exists ? 409 : 404);
-        return {
-          error: exists ? `maintenance ${id} was already cancelled` : `no maintenance announcement ${id}`,
-        };
-      }
-      await daemon.incidents?.tick();
-      await audit(daemon, request, 'maintenance.cancel', String(id));
-      return { cancelled: id };
-    },
+    async (request, reply) =>
+      answer(reply, async () => {
+        const id = Number(request.params.id);
+        const { cancelledDowntimeIds } = await cancelMaintenance(daemon.store, id, Date.now());
+        if (cancelledDowntimeIds.length > 0) await daemon.suppressions.refresh();
+        await daemon.incidents?.tick();
+        await audit(daemon, request, 'maintenance.cancel', String(id), { cancelledDowntimeIds });
+        return { cancelled: id, cancelledDowntimeIds };
+      }),
   );
 }

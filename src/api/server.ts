@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { describeState } from '../model/problems.ts';
-import { audit, metricsGate, type RouteAccess, registerAuth } from './auth/index.ts';
+import { audit, metricsGate, type RouteAccess, registerAuth, trustProxyOption } from './auth/index.ts';
 import { registerAvailabilityRoutes } from './availability-routes.ts';
 import { registerChatRoutes } from './chat-routes.ts';
 import type { Daemon } from './daemon.ts';
@@ -11,6 +11,7 @@ import { registerOpenApi, registerOpenApiRoute } from './openapi.ts';
 import { registerReportRoutes } from './report-routes.ts';
 import { errorResponse, stateRowSchema } from './routes/common.ts';
 import { registerErrorAnswers } from './routes/errors.ts';
+import type { EventStreamOptions } from './routes/events.ts';
 import { registerV1Routes } from './routes/index.ts';
 import { registerSubscriberRoutes } from './subscriber-routes.ts';
 import { registerSuppressionRoutes } from './suppression-routes.ts';
@@ -21,6 +22,8 @@ export type RouteRegistrar = (app: FastifyInstance, daemon: Daemon) => void;
 export interface ApiOptions {
   /** Extra routes, e.g. the dashboard's pages; the API itself does not import them. */
   registrars?: readonly RouteRegistrar[];
+  /** The live event stream's timings (tests shorten them). */
+  events?: EventStreamOptions;
 }
 
 export interface RunningApi {
@@ -43,6 +46,8 @@ export async function startApi(
   const app = Fastify({
     logger: false,
     bodyLimit: 1024 * 1024,
+    // X-Forwarded-For/-Proto count only from settings.api.trusted_proxies; fixed at start.
+    trustProxy: trustProxyOption(daemon.engine.currentModel.settings.api),
     // Unknown fields in a body are an error, not silently dropped: a typo must not go unnoticed.
     ajv: { customOptions: { removeAdditional: false } },
     schemaErrorFormatter: (errors, dataVar) =>
@@ -78,7 +83,7 @@ export async function startApi(
   );
 
   // /api/v1: problems, hosts, services, history, perfdata, notifications, live events, results.
-  const v1 = registerV1Routes(app, daemon);
+  const v1 = registerV1Routes(app, daemon, options.events ? { events: options.events } : {});
   registerOpenApiRoute(app);
 
   app.get<{ Params: { '*': string } }>(

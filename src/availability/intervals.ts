@@ -73,12 +73,45 @@ export function uncovered(spans: readonly Span[], window: Span): Span[] {
   return gaps;
 }
 
-type Change = {
-  at: number;
-  enter: boolean;
-  role: 'maintenance' | 'observed' | 'unknown' | 'gap';
-  weight: number;
-};
+// What an interval counts as, by the rules above; numbered so the sweep keeps plain numbers.
+const MAINTENANCE = 0;
+const OBSERVED = 1;
+const UNKNOWN = 2;
+const GAP = 3;
+
+/**
+ * Indices of `values` in ascending order of value. Ledger rows come sorted by start and
+ * rarely overlap, so both orders are nearly sorted: an insertion sort puts the few stragglers
+ * (a monitoring gap, an overlap) in place in about one pass; a shuffled list goes to the
+ * general sort instead.
+ */
+function ascending(values: readonly number[]): number[] {
+  const order: number[] = [];
+  for (let index = 0; index < values.length; index++) order.push(index);
+  let budget = 8 * values.length;
+  for (let i = 1; i < order.length; i++) {
+    const index = order[i] as number;
+    const value = values[index] as number;
+    let j = i - 1;
+    for (; j >= 0 && (values[order[j] as number] as number) > value; j--) order[j + 1] = order[j] as number;
+    order[j + 1] = index;
+    budget -= i - 1 - j;
+    if (budget < 0) return order.sort((a, b) => (values[a] as number) - (values[b] as number));
+  }
+  return order;
+}
+
+/** The largest of a few weights, 0 for none. */
+function largest(weights: readonly number[]): number {
+  let max = 0;
+  for (const weight of weights) if (weight > max) max = weight;
+  return max;
+}
+
+function removeOne(weights: number[], weight: number): void {
+  const index = weights.indexOf(weight);
+  if (index >= 0) weights.splice(index, 1);
+}
 
 /**
  * Classifies a subject's time inside `window` by the rules above. `monitoringGaps` are the
@@ -89,53 +122,72 @@ export function classify(
   monitoringGaps: readonly Span[],
   window: Span,
 ): Segment[] {
-  const changes: Change[] = [];
-  const add = (span: { start: number; end: number | null }, role: Change['role'], weight: number) => {
-    const start = Math.max(span.start, window.start);
-    const end = span.end === null ? window.end : Math.min(span.end, window.end);
-    if (end <= start) return;
-    changes.push({ at: start, enter: true, role, weight }, { at: end, enter: false, role, weight });
+  // Each interval and gap clipped to the window, in parallel arrays: a year of a subject's
+  // history is hundreds of intervals, and reports classify a thousand subjects.
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const roles: number[] = [];
+  const weights: number[] = [];
+  const add = (start: number, end: number | null, role: number, weight: number) => {
+    const from = Math.max(start, window.start);
+    const to = end === null ? window.end : Math.min(end, window.end);
+    if (to <= from) return;
+    starts.push(from);
+    ends.push(to);
+    roles.push(role);
+    weights.push(weight);
   };
   for (const interval of intervals) {
-    const role =
-      interval.kind === 'maintenance' ? 'maintenance' : interval.kind === 'unknown' ? 'unknown' : 'observed';
-    add(interval, role, role === 'unknown' ? 0 : interval.weight);
+    if (interval.kind === 'maintenance') add(interval.start, interval.end, MAINTENANCE, interval.weight);
+    else if (interval.kind === 'unknown') add(interval.start, interval.end, UNKNOWN, 0);
+    else add(interval.start, interval.end, OBSERVED, interval.weight);
   }
-  for (const gap of monitoringGaps) add(gap, 'gap', 0);
-  changes.sort((a, b) => a.at - b.at);
+  for (const gap of monitoringGaps) add(gap.start, gap.end, GAP, 0);
 
+  // A sweep over the instants where something starts or ends. Ledger rows come sorted by
+  // start and rarely overlap, so both orders are (nearly) sorted already.
+  const byStart = ascending(starts);
+  const byEnd = ascending(ends);
   // Few intervals of one subject overlap at once: plain arrays of active weights suffice.
   const maintenance: number[] = [];
   const observed: number[] = [];
   let unknownCount = 0;
   let gapCount = 0;
   const segments: Segment[] = [];
-  const remove = (list: number[], weight: number) => {
-    const index = list.indexOf(weight);
-    if (index >= 0) list.splice(index, 1);
-  };
   const push = (start: number, end: number, state: Segment['state'], weight: number) => {
     const last = segments.at(-1);
     if (last && last.end === start && last.state === state && last.weight === weight) last.end = end;
     else segments.push({ start, end, state, weight });
   };
-  for (let i = 0; i < changes.length; ) {
-    const at = (changes[i] as Change).at;
-    for (; i < changes.length && (changes[i] as Change).at === at; i++) {
-      const change = changes[i] as Change;
-      if (change.role === 'maintenance') {
-        if (change.enter) maintenance.push(change.weight);
-        else remove(maintenance, change.weight);
-      } else if (change.role === 'observed') {
-        if (change.enter) observed.push(change.weight);
-        else remove(observed, change.weight);
-      } else if (change.role === 'unknown') unknownCount += change.enter ? 1 : -1;
-      else gapCount += change.enter ? 1 : -1;
+  const count = starts.length;
+  let entered = 0;
+  let left = 0;
+  while (left < count) {
+    const nextStart = entered < count ? (starts[byStart[entered] as number] as number) : Infinity;
+    const at = Math.min(nextStart, ends[byEnd[left] as number] as number);
+    for (; entered < count && starts[byStart[entered] as number] === at; entered++) {
+      const index = byStart[entered] as number;
+      const role = roles[index];
+      if (role === MAINTENANCE) maintenance.push(weights[index] as number);
+      else if (role === OBSERVED) observed.push(weights[index] as number);
+      else if (role === UNKNOWN) unknownCount++;
+      else gapCount++;
     }
-    const next = changes[i]?.at;
-    if (next === undefined) break;
-    const worstObserved = observed.length > 0 ? Math.max(...observed) : 0;
-    if (maintenance.length > 0) push(at, next, 'maintenance', Math.max(worstObserved, ...maintenance));
+    for (; left < count && ends[byEnd[left] as number] === at; left++) {
+      const index = byEnd[left] as number;
+      const role = roles[index];
+      if (role === MAINTENANCE) removeOne(maintenance, weights[index] as number);
+      else if (role === OBSERVED) removeOne(observed, weights[index] as number);
+      else if (role === UNKNOWN) unknownCount--;
+      else gapCount--;
+    }
+    if (left >= count) break;
+    const next = Math.min(
+      entered < count ? (starts[byStart[entered] as number] as number) : Infinity,
+      ends[byEnd[left] as number] as number,
+    );
+    const worstObserved = largest(observed);
+    if (maintenance.length > 0) push(at, next, 'maintenance', Math.max(worstObserved, largest(maintenance)));
     else if (gapCount > 0) push(at, next, 'unknown', 0);
     else if (observed.length > 0) {
       if (worstObserved > 0) push(at, next, 'down', worstObserved);
@@ -182,7 +234,9 @@ export function figuresOf(segments: readonly Segment[], period: Span, measuredUn
     if (incident) longestIncidentMs = Math.max(longestIncidentMs, incident.end - incident.start);
     incident = undefined;
   };
-  for (const segment of segmentsIn(segments, period)) {
+  for (let i = firstEndingAfter(segments, period.start); i < segments.length; i++) {
+    const segment = segments[i] as Segment;
+    if (segment.start >= period.end) break;
     const start = Math.max(segment.start, period.start);
     const end = Math.min(segment.end, period.end);
     if (end <= start) continue;
@@ -227,20 +281,16 @@ export function figuresOf(segments: readonly Segment[], period: Span, measuredUn
   };
 }
 
-/** Segments overlapping a period, found by binary search: reports split a year into days. */
-function* segmentsIn(segments: readonly Segment[], period: Span): Generator<Segment> {
+/** The first segment that ends after `at`, found by binary search: reports split a year into days. */
+function firstEndingAfter(segments: readonly Segment[], at: number): number {
   let lo = 0;
   let hi = segments.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if ((segments[mid] as Segment).end <= period.start) lo = mid + 1;
+    if ((segments[mid] as Segment).end <= at) lo = mid + 1;
     else hi = mid;
   }
-  for (let i = lo; i < segments.length; i++) {
-    const segment = segments[i] as Segment;
-    if (segment.start >= period.end) return;
-    yield segment;
-  }
+  return lo;
 }
 
 export interface ErrorBudget {

@@ -1,10 +1,9 @@
 import { parseDuration } from '../model/duration.ts';
 import type { Model } from '../model/types.ts';
 import { DAY_MS, isValidTimeZone, parseLocalDateTime } from '../model/zoned-time.ts';
-import type { LedgerSubjectKind } from '../store/availability.ts';
 import type { Store } from '../store/store.ts';
 import { endOfPeriod, PERIOD_UNITS, type PeriodUnit, startOfPeriod } from './periods.ts';
-import { type AvailabilityReport, buildAvailabilityReport, type ReportSubject } from './report.ts';
+import { type AvailabilityReport, AvailabilityReportBuilder, type ReportSubject } from './report.ts';
 
 // Turns what the CLI and the API are given into report options, and reads what the report
 // needs from the store. The arithmetic is in report.ts and intervals.ts.
@@ -135,20 +134,8 @@ export async function loadAvailabilityReport(
   const runs = await store.availability.runs();
   const firstRun = runs[0]?.startedAt;
   const since = options.since ?? firstRun ?? Math.min(options.now, options.until) - DAY_MS;
-  const subjects = options.subjects.map((s) => ({
-    kind: (s.kind === 'product' ? 'component' : s.kind) as LedgerSubjectKind,
-    id: s.id,
-  }));
-  const everything = subjects.length > 500;
-  const records = await store.availability.overlapping(
-    since,
-    options.until,
-    // Reading every row beats a long list of ids when the report covers most subjects.
-    everything ? {} : { subjects },
-  );
-  return buildAvailabilityReport({
+  const report = new AvailabilityReportBuilder({
     subjects: options.subjects,
-    records,
     runs,
     since,
     until: Math.max(options.until, since + 1),
@@ -157,6 +144,13 @@ export async function loadAvailabilityReport(
     timeZone: options.timeZone,
     ...(options.targetPercent !== undefined ? { targetPercent: options.targetPercent } : {}),
   });
+  await store.availability.forEachSubject(
+    options.subjects.map((s) => ({ kind: s.kind === 'product' ? 'component' : s.kind, id: s.id })),
+    since,
+    options.until,
+    (index, intervals) => report.add(index, intervals),
+  );
+  return report.report();
 }
 
 function iso(at: number): string {

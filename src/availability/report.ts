@@ -1,4 +1,4 @@
-import type { LedgerKind, LedgerRecord, LedgerSubjectKind, MonitoringRun } from '../store/availability.ts';
+import type { LedgerInterval, LedgerKind, LedgerSubjectKind, MonitoringRun } from '../store/availability.ts';
 import {
   classify,
   errorBudget,
@@ -20,7 +20,6 @@ export const LEDGER_KINDS: readonly LedgerKind[] = [
   'maintenance',
   'unknown',
 ];
-const SUBJECT_KINDS: readonly LedgerSubjectKind[] = ['service', 'host', 'component'];
 
 /** A run whose last heartbeat is this recent is taken to be running still. */
 export const RUN_STALE_MS = 150_000;
@@ -35,9 +34,9 @@ export interface ReportSubject {
   targetPercent?: number;
 }
 
-export interface AvailabilityReportInput {
+/** What a report is about; the ledger intervals come subject by subject. */
+export interface ReportFrame {
   subjects: readonly ReportSubject[];
-  records: readonly LedgerRecord[];
   runs: readonly MonitoringRun[];
   since: number;
   until: number;
@@ -46,6 +45,11 @@ export interface AvailabilityReportInput {
   timeZone: string;
   /** Error budget target for every subject (overrides components' own). */
   targetPercent?: number;
+}
+
+export interface AvailabilityReportInput extends ReportFrame {
+  /** Each subject's ledger intervals overlapping the report, in the order of `subjects`. */
+  intervals: readonly (readonly LedgerInterval[])[];
 }
 
 export interface AvailabilityRow {
@@ -85,9 +89,7 @@ export interface AvailabilityReport {
 }
 
 /** Why a stored row cannot be used, or undefined when it is sound. */
-export function corruption(record: LedgerRecord): string | undefined {
-  if (!SUBJECT_KINDS.includes(record.subjectKind as LedgerSubjectKind))
-    return `unknown subject kind "${record.subjectKind}"`;
+export function corruption(record: LedgerInterval): string | undefined {
   if (!LEDGER_KINDS.includes(record.kind as LedgerKind)) return `unknown kind "${record.kind}"`;
   if (!Number.isFinite(record.start)) return 'has no valid start';
   if (record.end !== null && !Number.isFinite(record.end)) return 'has no valid end';
@@ -112,65 +114,108 @@ export function monitoringGaps(runs: readonly MonitoringRun[], window: Span, now
 const ledgerKindOf = (subject: ReportSubject): LedgerSubjectKind =>
   subject.kind === 'product' ? 'component' : subject.kind;
 
-export function buildAvailabilityReport(input: AvailabilityReportInput): AvailabilityReport {
-  const { since, until, now } = input;
-  const measured: Span = { start: since, end: Math.max(since, Math.min(until, now)) };
-  const gaps = monitoringGaps(input.runs, measured, now);
-  const periods = splitIntoPeriods({ start: since, end: until }, input.unit, input.timeZone);
+/**
+ * Builds a report one subject at a time, so that a year of ledger history for a thousand
+ * subjects is never held at once: what is shared (the periods, the times Vigil was not
+ * watching) is worked out once, then each subject's intervals are turned into its rows and
+ * dropped.
+ */
+export class AvailabilityReportBuilder {
+  private readonly measured: Span;
+  private readonly gaps: Span[];
+  /** Each period with its bounds as text, made once rather than once per subject. */
+  private readonly periods: { span: Span; shown: AvailabilityRow['period'] }[];
+  private readonly rowsOf: (AvailabilityRow[] | undefined)[];
+  private readonly skipped: SkippedRecord[] = [];
+  private readonly skippedIds = new Set<number>();
 
-  const skipped: SkippedRecord[] = [];
-  const bySubject = new Map<string, WeightedInterval[]>();
-  for (const record of input.records) {
-    const problem = corruption(record);
-    if (problem) {
-      skipped.push({ id: record.id, subject: `${record.subjectKind} ${record.subjectId}`, reason: problem });
-      continue;
-    }
-    const key = `${record.subjectKind}\u0000${record.subjectId}`;
-    let list = bySubject.get(key);
-    if (!list) {
-      list = [];
-      bySubject.set(key, list);
+  constructor(private readonly frame: ReportFrame) {
+    const { since, until, now } = frame;
+    this.measured = { start: since, end: Math.max(since, Math.min(until, now)) };
+    this.gaps = monitoringGaps(frame.runs, this.measured, now);
+    this.periods = splitIntoPeriods({ start: since, end: until }, frame.unit, frame.timeZone).map(
+      (period) => ({
+        span: { start: period.start, end: period.end },
+        shown: { label: period.label, since: iso(period.start), until: iso(period.end) },
+      }),
+    );
+    this.rowsOf = frame.subjects.map(() => undefined);
+  }
+
+  /** The rows of the subject at `index` of the frame's subjects, from its ledger intervals. */
+  add(index: number, stored: readonly LedgerInterval[]): void {
+    const subject = this.frame.subjects[index];
+    if (subject === undefined) throw new Error(`availability report: no subject number ${index}`);
+    let sound = stored;
+    // Sound rows are the rule: the list is copied only when some are not.
+    if (stored.some((record) => corruption(record) !== undefined)) {
+      const kept: LedgerInterval[] = [];
+      for (const record of stored) {
+        const problem = corruption(record);
+        if (problem === undefined) kept.push(record);
+        else if (!this.skippedIds.has(record.id)) {
+          // Named once, even when a subject is asked for twice.
+          this.skippedIds.add(record.id);
+          this.skipped.push({
+            id: record.id,
+            subject: `${ledgerKindOf(subject)} ${subject.id}`,
+            reason: problem,
+          });
+        }
+      }
+      sound = kept;
     }
     // An open record (end null) is still going: it lasts to the end of the measured time, now.
-    list.push(record);
+    const segments = classify(sound, this.gaps, this.measured);
+    const target = this.frame.targetPercent ?? subject.targetPercent;
+    this.rowsOf[index] = this.periods.map((period) =>
+      rowOf(subject, period.shown, figuresOf(segments, period.span, this.measured.end), target),
+    );
   }
 
-  const rows: AvailabilityRow[] = [];
-  for (const subject of input.subjects) {
-    const intervals = bySubject.get(`${ledgerKindOf(subject)}\u0000${subject.id}`) ?? [];
-    const segments = classify(intervals, gaps, measured);
-    const target = input.targetPercent ?? subject.targetPercent;
-    for (const period of periods) {
-      const figures = figuresOf(segments, period, measured.end);
-      rows.push(rowOf(subject, period, figures, target));
-    }
+  /** The report, rows in the order of the subjects; a subject never added has no intervals. */
+  report(): AvailabilityReport {
+    const { frame } = this;
+    const rows: AvailabilityRow[] = [];
+    this.rowsOf.forEach((subjectRows, index) => {
+      if (subjectRows === undefined) this.add(index, []);
+      rows.push(...(this.rowsOf[index] ?? []));
+    });
+    const firstRun = frame.runs.reduce<number | undefined>(
+      (first, run) => (first === undefined || run.startedAt < first ? run.startedAt : first),
+      undefined,
+    );
+    return {
+      since: iso(frame.since),
+      until: iso(frame.until),
+      timeZone: frame.timeZone,
+      period: frame.unit ?? 'whole',
+      monitoredSince: firstRun === undefined ? null : iso(firstRun),
+      rows,
+      skipped: this.skipped,
+    };
   }
-  const firstRun = input.runs.reduce<number | undefined>(
-    (first, run) => (first === undefined || run.startedAt < first ? run.startedAt : first),
-    undefined,
-  );
-  return {
-    since: iso(since),
-    until: iso(until),
-    timeZone: input.timeZone,
-    period: input.unit ?? 'whole',
-    monitoredSince: firstRun === undefined ? null : iso(firstRun),
-    rows,
-    skipped,
-  };
+}
+
+/** A report from every subject's intervals at hand. */
+export function buildAvailabilityReport(input: AvailabilityReportInput): AvailabilityReport {
+  const builder = new AvailabilityReportBuilder(input);
+  input.subjects.forEach((_, index) => {
+    builder.add(index, input.intervals[index] ?? []);
+  });
+  return builder.report();
 }
 
 function rowOf(
   subject: ReportSubject,
-  period: Span & { label: string },
+  period: AvailabilityRow['period'],
   figures: Figures,
   targetPercent: number | undefined,
 ): AvailabilityRow {
   const budget = targetPercent === undefined ? undefined : errorBudget(figures, targetPercent);
   return {
     subject: { kind: subject.kind, id: subject.id, parent: subject.parent ?? null },
-    period: { label: period.label, since: iso(period.start), until: iso(period.end) },
+    period: { ...period },
     availabilityPercent: figures.availabilityPercent,
     downtimeMinutes: minutes(figures.downtimeMs),
     maintenanceMinutes: minutes(figures.maintenanceMs),

@@ -299,7 +299,7 @@ maintenance
   .action(maintenanceListCommand);
 maintenance
   .command('cancel')
-  .description('withdraw an announcement (a tied downtime window stays; cancel it with vigil downtime cancel)')
+  .description('withdraw an announcement, and cancel the downtime windows it created (--downtime)')
   .argument('<id>', 'the id shown by vigil maintenance list')
   .addOption(configOption())
   .action(maintenanceCancelCommand);

@@ -609,6 +609,7 @@ function resolveSettings(
     api: {
       secureCookies: raw.api?.secure_cookies ?? false,
       metricsRequireToken: raw.api?.metrics_require_token ?? false,
+      ...(raw.api?.trusted_proxies !== undefined ? { trustedProxies: raw.api.trusted_proxies } : {}),
       // Beside the database: a directory the daemon's user can write and others need not read.
       cliTokenFile: raw.api?.cli_token_file
         ? path.resolve(baseDir, raw.api.cli_token_file)

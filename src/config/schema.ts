@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseDuration } from '../model/duration.ts';
 import { scheduleSchema } from '../model/oncall.ts';
@@ -12,6 +13,16 @@ const duration = z.union([z.string(), z.number()]).refine((v) => parseDuration(v
 const positiveDuration = duration.refine((v) => (parseDuration(v) ?? 0) > 0, {
   message: 'must be longer than 0',
 });
+
+/** An address or CIDR range as Fastify's `trustProxy` understands it, or one of its named ranges. */
+function isProxyAddress(text: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(text)) return true;
+  const [address = '', prefix, extra] = text.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
 
 const name = z
   .string()
@@ -194,6 +205,18 @@ export const settingsSchema = z.strictObject({
       secure_cookies: z.boolean().optional(),
       metrics_require_token: z.boolean().optional(),
       cli_token_file: z.string().min(1).optional(),
+      // Reverse proxies whose X-Forwarded-For/-Proto are believed: addresses and CIDR
+      // ranges, or how many proxies stand in front (docs/security.md, "Exposing the API").
+      trusted_proxies: z
+        .union([
+          z.array(
+            z.string().refine(isProxyAddress, {
+              message: 'is not an IP address, a CIDR range (10.0.0.0/8) or loopback/linklocal/uniquelocal',
+            }),
+          ),
+          z.number().int('must be a whole number of proxies').min(1).max(10),
+        ])
+        .optional(),
     })
     .optional(),
   // The public status site and its incidents (docs/status/incidents.md).

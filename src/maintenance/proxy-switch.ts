@@ -22,5 +22,12 @@ export interface ProxySwitch {
   pause(request: PauseRequest): Promise<ProxyReport[]>;
   /** Resumes every proxy; resolves once each has reported that it lets requests through. */
   resume(): Promise<ProxyReport[]>;
+  /**
+   * Requests the proxies had already sent to the app and that are not answered yet (held
+   * ones do not count). A database swap waits for this to reach 0 before it makes the
+   * primary read-only, so no request let through before the pause meets a read-only
+   * database. Left out by a switch that cannot tell.
+   */
+  unanswered?(): Promise<number>;
   close(): Promise<void>;
 }

@@ -188,6 +188,11 @@ export interface ApiSettings {
   metricsRequireToken: boolean;
   /** Absolute path of the file the daemon writes the local CLI's token to. */
   cliTokenFile: string;
+  /**
+   * Reverse proxies whose X-Forwarded-For/-Proto headers give the client's address and
+   * scheme: addresses and CIDR ranges, or the number of proxies in front. Absent: none.
+   */
+  trustedProxies?: readonly string[] | number;
 }
 
 /** One of the two is set; a `secretFile` is read at each request, so a rotated secret needs no reload. */

@@ -2,6 +2,7 @@
 // Append-only: an interval is inserted open and later given its end; nothing is deleted, so
 // a report can be recomputed for any period. Single statements, no kysely transactions: on
 // SQLite the engine's synchronous writes share the connection.
+import type Database from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { VigilDatabase } from './schema.ts';
 
@@ -19,6 +20,24 @@ export interface LedgerRecord {
   start: number;
   /** Null while open. */
   end: number | null;
+}
+
+/**
+ * One interval as a report reads it: its subject is the one asked for, its cause is not
+ * needed. Kinds and weights are not trusted on the way out: reports check them.
+ */
+export interface LedgerInterval {
+  id: number;
+  kind: string;
+  weight: number;
+  start: number;
+  /** Null while open. */
+  end: number | null;
+}
+
+export interface LedgerSubject {
+  kind: LedgerSubjectKind;
+  id: string;
 }
 
 /** An interval to open; (subject, kind, cause, start) identifies it. */
@@ -49,14 +68,34 @@ export interface MonitoringRun {
 
 /** Which subjects a report reads; none given: all. */
 export interface LedgerFilter {
-  subjects?: { kind: LedgerSubjectKind; id: string }[];
+  subjects?: LedgerSubject[];
 }
 
 const CLOSE_CHUNK = 200;
 const OPEN_CHUNK = 500;
+/** Up to this many subjects are named in one query; more, and every row of the period is read. */
+const NAMED_SUBJECTS_MAX = 500;
+
+// A subject's intervals in start order come straight off the (subject, start) index, without
+// the cause (text the report never shows) or the subject (known from the question).
+const SUBJECT_INTERVALS_SQL = `select id, kind, weight, start_at, end_at from availability_intervals
+  where subject_kind = ? and subject_id = ? and start_at < ? and (end_at is null or end_at > ?)
+  order by start_at`;
+
+type IntervalRow = [id: number, kind: string, weight: number, start: number, end: number | null];
 
 export class AvailabilityLedger {
-  constructor(private readonly db: Kysely<VigilDatabase>) {}
+  private subjectIntervals: Database.Statement<[string, string, number, number], IntervalRow> | undefined;
+
+  /**
+   * `sqlite`: the connection under `db` when it is SQLite. Reports read through it with a
+   * prepared statement, row by row as arrays: a year of history is hundreds of thousands of
+   * rows, and kysely's row objects cost several times the reading itself.
+   */
+  constructor(
+    private readonly db: Kysely<VigilDatabase>,
+    private readonly sqlite?: Database.Database,
+  ) {}
 
   /** Opens intervals; one already recorded with the same identity is left as it is (a retried write). */
   async open(intervals: readonly NewLedgerInterval[]): Promise<void> {
@@ -146,6 +185,73 @@ export class AvailabilityLedger {
     return rows.filter((row) => wanted.has(`${row.subjectKind}\u0000${row.subjectId}`));
   }
 
+  /**
+   * Hands each subject's intervals overlapping [since, until), open ones included, sorted by
+   * start, to `visit`, one subject at a time in the order given: what a report reads. The
+   * lists are the visitor's; nobody holds a year of ledger for all subjects at once.
+   */
+  async forEachSubject(
+    subjects: readonly LedgerSubject[],
+    since: number,
+    until: number,
+    visit: (index: number, intervals: LedgerInterval[]) => void,
+  ): Promise<void> {
+    const from = Math.round(since);
+    const to = Math.round(until);
+    if (this.sqlite !== undefined) {
+      // Prepared on first use: the table exists only after migrate().
+      this.subjectIntervals ??= this.sqlite
+        .prepare<[string, string, number, number], IntervalRow>(SUBJECT_INTERVALS_SQL)
+        .raw();
+      const statement = this.subjectIntervals;
+      // One read transaction: every subject is read from the same state of the ledger, as
+      // a single query would be.
+      this.sqlite.transaction(() => {
+        subjects.forEach((subject, index) => {
+          visit(index, statement.all(subject.kind, subject.id, to, from).map(intervalFromRow));
+        });
+      })();
+      return;
+    }
+    if (subjects.length === 0) return;
+    let query = this.db
+      .selectFrom('availability_intervals')
+      .select(['id', 'subject_kind', 'subject_id', 'kind', 'weight', 'start_at', 'end_at'])
+      .where('start_at', '<', to)
+      .where((eb) => eb.or([eb('end_at', 'is', null), eb('end_at', '>', from)]))
+      .orderBy('subject_kind')
+      .orderBy('subject_id')
+      .orderBy('start_at');
+    // One query, not one per subject (each a round trip); reading every row of the period
+    // beats a long list of ids when the report covers most subjects.
+    if (subjects.length <= NAMED_SUBJECTS_MAX)
+      query = query.where('subject_id', 'in', [...new Set(subjects.map((s) => s.id))]);
+    const bySubject = new Map<string, LedgerInterval[]>();
+    for (const subject of subjects) bySubject.set(subjectKey(subject.kind, subject.id), []);
+    let kind = '';
+    let id = '';
+    let list: LedgerInterval[] = [];
+    for (const row of await query.execute()) {
+      // Rows come grouped by subject: one lookup per subject, not per row. Rows of subjects
+      // not asked for go to a list nobody reads.
+      if (row.subject_id !== id || row.subject_kind !== kind) {
+        kind = row.subject_kind;
+        id = row.subject_id;
+        list = bySubject.get(subjectKey(kind, id)) ?? [];
+      }
+      list.push({
+        id: Number(row.id),
+        kind: row.kind,
+        weight: Number(row.weight),
+        start: Number(row.start_at),
+        end: row.end_at === null ? null : Number(row.end_at),
+      });
+    }
+    subjects.forEach((subject, index) => {
+      visit(index, bySubject.get(subjectKey(subject.kind, subject.id)) ?? []);
+    });
+  }
+
   /** Records that the daemon started watching; returns the run's id for heartbeats. */
   async startRun(at: number): Promise<number> {
     const row = await this.db
@@ -182,6 +288,14 @@ export class AvailabilityLedger {
       stoppedAt: row.stopped_at === null ? null : Number(row.stopped_at),
     }));
   }
+}
+
+function subjectKey(kind: string, id: string): string {
+  return `${kind}\u0000${id}`;
+}
+
+function intervalFromRow(row: IntervalRow): LedgerInterval {
+  return { id: row[0], kind: row[1], weight: row[2], start: row[3], end: row[4] };
 }
 
 function recordFromRow(row: {

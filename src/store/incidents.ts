@@ -371,13 +371,21 @@ export interface ScheduledMaintenance {
   components: string[];
   startsAt: number;
   endsAt: number;
+  /** The downtime window it is tied to (an existing one, or the first it created). */
   downtimeId: number | null;
+  /** The downtime windows it created, one per member of its components: cancelled with it. */
+  createdDowntimeIds: number[];
   author: string;
   createdAt: number;
   cancelledAt: number | null;
 }
 
-export type NewScheduledMaintenance = Omit<ScheduledMaintenance, 'id' | 'cancelledAt'>;
+export type NewScheduledMaintenance = Omit<
+  ScheduledMaintenance,
+  'id' | 'cancelledAt' | 'createdDowntimeIds'
+> & {
+  createdDowntimeIds?: number[];
+};
 
 function maintenanceFromRow(row: Selectable<ScheduledMaintenanceTable>): ScheduledMaintenance {
   return {
@@ -388,6 +396,7 @@ function maintenanceFromRow(row: Selectable<ScheduledMaintenanceTable>): Schedul
     startsAt: Number(row.starts_at),
     endsAt: Number(row.ends_at),
     downtimeId: num(row.downtime_id),
+    createdDowntimeIds: parseList<number | string>(row.downtime_ids).map(Number),
     author: row.author,
     createdAt: Number(row.created_at),
     cancelledAt: num(row.cancelled_at),
@@ -407,6 +416,7 @@ export class ScheduledMaintenanceRecords {
         starts_at: Math.round(entry.startsAt),
         ends_at: Math.round(entry.endsAt),
         downtime_id: entry.downtimeId,
+        downtime_ids: JSON.stringify(entry.createdDowntimeIds ?? []),
         author: entry.author,
         created_at: Math.round(entry.createdAt),
         cancelled_at: null,

@@ -528,6 +528,40 @@ function deploys(dialect: Dialect): Migration {
   };
 }
 
+/**
+ * Reports read each subject's intervals in start order: this index hands them over without
+ * a sort, and (holding every column a report reads) without visiting the table.
+ */
+const availabilityBySubject: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createIndex('availability_intervals_subject')
+      .ifNotExists()
+      .on('availability_intervals')
+      .columns(['subject_kind', 'subject_id', 'start_at', 'end_at', 'kind', 'weight'])
+      .execute();
+  },
+  async down(db: AnyDb) {
+    await sql`drop index if exists availability_intervals_subject`.execute(db);
+  },
+};
+
+/**
+ * Every downtime window a maintenance announcement made (one per member of its components), so
+ * cancelling the announcement cancels them all. Older rows keep only their first in downtime_id.
+ */
+const maintenanceDowntimeIds: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .alterTable('scheduled_maintenance')
+      .addColumn('downtime_ids', 'text', (col) => col.notNull().defaultTo('[]'))
+      .execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.alterTable('scheduled_maintenance').dropColumn('downtime_ids').execute();
+  },
+};
+
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial_schema': initialSchema(dialect),
@@ -541,6 +575,8 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0009_availability': availabilityLedger(dialect),
     '0010_deploys': deploys(dialect),
     '0011_incidents': incidentsAndSubscribers(dialect),
+    '0012_availability_by_subject': availabilityBySubject,
+    '0013_maintenance_downtime_ids': maintenanceDowntimeIds,
   };
 }
 

@@ -271,6 +271,8 @@ export interface ScheduledMaintenanceTable {
   ends_at: number;
   /** The Vigil downtime window it is tied to, if any. */
   downtime_id: number | null;
+  /** The downtime windows the announcement created, JSON array of ids (cancelled with it). */
+  downtime_ids: Generated<string>;
   author: string;
   created_at: number;
   cancelled_at: number | null;

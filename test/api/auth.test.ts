@@ -5,12 +5,13 @@ import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import pino from 'pino';
 import type { Role } from '../../src/api/access.ts';
-import { createToken } from '../../src/api/auth/accounts.ts';
+import { changeUser, createToken, removeUser } from '../../src/api/auth/accounts.ts';
 import { hashPassword } from '../../src/api/auth/passwords.ts';
 import type { Daemon } from '../../src/api/daemon.ts';
-import { type RunningApi, startApi } from '../../src/api/server.ts';
+import { type ApiOptions, type RunningApi, startApi } from '../../src/api/server.ts';
 import { startDaemon } from '../../src/cli/daemon.ts';
 import { eventually, modelFromYaml, tempDir } from '../helpers/model.ts';
+import { registerDashboard } from '../../web/dashboard.ts';
 import { adminQuery, POSTGRES_URL } from '../store/backends.ts';
 
 const PASSWORD = 'correct horse battery';
@@ -38,7 +39,7 @@ async function storeYaml(backend: 'sqlite' | 'postgres', dir: string): Promise<s
   return `{ url: "${url}" }`;
 }
 
-async function start(backend: 'sqlite' | 'postgres', api = ''): Promise<Harness> {
+async function start(backend: 'sqlite' | 'postgres', api = '', options: ApiOptions = {}): Promise<Harness> {
   const dir = await tempDir('vigil-auth-');
   const model = modelFromYaml(
     `
@@ -67,7 +68,7 @@ hosts:
     model,
     log: pino({ level: 'warn' }, sink),
   });
-  const running = await startApi(daemon, '127.0.0.1:0');
+  const running = await startApi(daemon, '127.0.0.1:0', options);
   cleanups.push(async () => {
     await running.close();
     await daemon.stop();
@@ -105,9 +106,15 @@ function call(
   h: Harness,
   method: string,
   path: string,
-  options: { token?: string; cookie?: string; csrf?: string; body?: unknown } = {},
+  options: {
+    token?: string;
+    cookie?: string;
+    csrf?: string;
+    body?: unknown;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<Response> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.cookie) headers.cookie = options.cookie;
   if (options.csrf !== undefined) headers['x-csrf-token'] = options.csrf;
@@ -243,6 +250,106 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal((await call(h, 'GET', '/api/v1/problems', { token: ci })).status, 200);
     });
 
+    it('a token makes no token stronger than itself: a viewer token of an admin mints viewer tokens only', async () => {
+      const h = await start(backend);
+      await user(h, 'ada', 'admin');
+      const grafana = await token(h, 'ada', 'viewer');
+      const minted = await call(h, 'POST', '/api/v1/tokens', { token: grafana, body: { name: 'x' } });
+      assert.equal(minted.status, 201, await minted.clone().text());
+      const made = (await minted.json()) as { token: string; role: string };
+      assert.equal(made.role, 'viewer', 'defaults to the lesser of the user and the caller');
+      assert.equal((await call(h, 'GET', '/api/v1/users', { token: made.token })).status, 403);
+      for (const role of ['operator', 'admin']) {
+        const refused = await call(h, 'POST', '/api/v1/tokens', { token: grafana, body: { name: 'y', role } });
+        assert.equal(refused.status, 403, role);
+        assert.match(
+          ((await refused.json()) as { error: string }).error,
+          new RegExp(`has the viewer role and cannot make a ${role} token`),
+        );
+      }
+      // The full-strength credential still makes what its user may.
+      const { cookie, csrf } = await signIn(h, 'ada');
+      const full = await call(h, 'POST', '/api/v1/tokens', { cookie, csrf, body: { name: 'ci' } });
+      assert.equal(((await full.json()) as { role: string }).role, 'admin');
+      const tokens = await h.daemon.store.auth.tokens.list('ada');
+      assert.deepEqual(tokens.map((t) => t.role).sort(), ['admin', 'viewer', 'viewer']);
+    });
+
+    it('a token lives at most ten years; a huge expiry is a clear 400', async () => {
+      const h = await start(backend);
+      await user(h, 'ada', 'admin');
+      const admin = await token(h, 'ada');
+      for (const expires of ['9999999999999999999999999999999w', '3651d']) {
+        const refused = await call(h, 'POST', '/api/v1/tokens', {
+          token: admin,
+          body: { name: 'forever', expires },
+        });
+        assert.equal(refused.status, 400, expires);
+        assert.match(((await refused.json()) as { error: string }).error, /body\.expires ".*" is longer than 10 years/);
+      }
+      const ok = await call(h, 'POST', '/api/v1/tokens', { token: admin, body: { name: 'year', expires: '365d' } });
+      assert.equal(ok.status, 201);
+      assert.equal((await h.daemon.store.auth.tokens.list('ada')).length, 2, 'nothing stored for the refusals');
+    });
+
+    it('the last two admins demoted at the same time: one of them stays admin', async () => {
+      const h = await start(backend);
+      await user(h, 'ada', 'admin');
+      await user(h, 'bob', 'admin');
+      const outcomes = await Promise.all([
+        changeUser(h.daemon.store, 'ada', { role: 'viewer' }),
+        changeUser(h.daemon.store, 'bob', { disabled: true }),
+      ]);
+      assert.equal(outcomes.filter((o) => typeof o === 'string').length, 1, JSON.stringify(outcomes));
+      const admins = (await h.daemon.store.auth.users.list()).filter((u) => u.role === 'admin' && !u.disabled);
+      assert.equal(admins.length, 1);
+      // Removal too, and directly in the store, where the conditional statement alone must hold.
+      await user(h, 'cy', 'admin');
+      const last = admins[0]?.username as string;
+      const removed = await Promise.all([removeUser(h.daemon.store, last), removeUser(h.daemon.store, 'cy')]);
+      assert.equal(removed.filter((r) => r === true).length, 1, JSON.stringify(removed));
+      for (let round = 0; round < 5; round++) {
+        await user(h, `x${round}`, 'admin');
+        const enabled = (await h.daemon.store.auth.users.list()).filter((u) => u.role === 'admin' && !u.disabled);
+        assert.equal(enabled.length, 2);
+        const raced = await Promise.all(
+          enabled.map((u) => h.daemon.store.auth.users.updateKeepingAnAdmin(u.username, { role: 'viewer' }, true)),
+        );
+        assert.deepEqual([...raced].sort(), ['done', 'last-admin'], `round ${round}`);
+      }
+    });
+
+    it('a password change ends the other sessions; tokens end only with revoke_tokens', async () => {
+      const h = await start(backend);
+      await user(h, 'ada', 'admin');
+      await user(h, 'otto', 'operator');
+      const mine = await signIn(h, 'ada');
+      const elsewhere = await signIn(h, 'ada');
+      const ottoSession = await signIn(h, 'otto');
+      const ottoToken = await token(h, 'otto');
+      const change = (username: string, body: unknown) =>
+        call(h, 'PATCH', `/api/v1/users/${username}`, { cookie: mine.cookie, csrf: mine.csrf, body });
+      const first = await change('otto', { password: `${PASSWORD} 2` });
+      assert.equal(first.status, 200, await first.clone().text());
+      assert.deepEqual(
+        (({ sessionsEnded, tokensRevoked }) => ({ sessionsEnded, tokensRevoked }))(
+          (await first.json()) as { sessionsEnded: number; tokensRevoked: number },
+        ),
+        { sessionsEnded: 1, tokensRevoked: 0 },
+      );
+      assert.equal((await call(h, 'GET', '/api/v1/problems', { cookie: ottoSession.cookie })).status, 401);
+      assert.equal((await call(h, 'GET', '/api/v1/problems', { token: ottoToken })).status, 200);
+      const second = await change('otto', { password: `${PASSWORD} 3`, revoke_tokens: true });
+      assert.equal(((await second.json()) as { tokensRevoked: number }).tokensRevoked, 1);
+      assert.equal((await call(h, 'GET', '/api/v1/problems', { token: ottoToken })).status, 401);
+      const alone = await change('otto', { role: 'viewer', revoke_tokens: true });
+      assert.equal(alone.status, 400, 'revoke_tokens goes with a new password');
+      // Her own password: this session stays, her other one ends.
+      assert.equal((await change('ada', { password: `${PASSWORD} 4` })).status, 200);
+      assert.equal((await call(h, 'GET', '/api/v1/problems', { cookie: mine.cookie })).status, 200);
+      assert.equal((await call(h, 'GET', '/api/v1/problems', { cookie: elsewhere.cookie })).status, 401);
+    });
+
     it('sessions: the cookie is HttpOnly and SameSite=Strict; a forged request without the CSRF token fails', async () => {
       const h = await start(backend);
       await user(h, 'otto', 'operator');
@@ -375,5 +482,131 @@ describe('sqlite: API administration', () => {
     assert.equal(metrics.status, 200);
     assert.match(await metrics.text(), /vigil_checks_completed_total/);
     assert.equal((await call(h, 'POST', '/api/v1/reload', { token: scraper })).status, 403);
+  });
+});
+
+describe('sqlite: sign-in under load, behind a proxy, and open event streams', () => {
+  const signInFrom = (h: Harness, username: string, password: string, forwardedFor?: string) =>
+    call(h, 'POST', '/api/v1/session', {
+      body: { username, password },
+      ...(forwardedFor ? { headers: { 'x-forwarded-for': forwardedFor } } : {}),
+    });
+
+  it('parallel wrong passwords: only five are checked, the rest wait', async () => {
+    const h = await start('sqlite');
+    await user(h, 'vic', 'viewer');
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, () => signInFrom(h, 'vic', 'wrong password!!')),
+    );
+    const statuses = answers.map((a) => a.status).sort();
+    assert.equal(statuses.filter((s) => s === 401).length, 5, statuses.join(' '));
+    assert.equal(statuses.filter((s) => s === 429).length, 25);
+    assert.equal((await signInFrom(h, 'vic', PASSWORD)).status, 429, 'the right password waits too');
+    assert.equal(
+      (await h.daemon.store.audit.list({ limit: 50, action: 'session.login_failed' })).length,
+      5,
+    );
+  });
+
+  it('a flood of sign-ins runs two password checks at a time and turns the overflow away with 503', async () => {
+    // Trusting the loopback proxy gives each try its own address, so no throttle gets in the way.
+    const h = await start('sqlite', ', trusted_proxies: [127.0.0.1]');
+    const answers = await Promise.all(
+      Array.from({ length: 25 }, (_, i) => signInFrom(h, `nobody${i}`, 'wrong password!!', `198.51.100.${i + 1}`)),
+    );
+    const busy = answers.filter((a) => a.status === 503);
+    assert.ok(busy.length >= 1, `statuses: ${answers.map((a) => a.status).join(' ')}`);
+    assert.ok(answers.filter((a) => a.status === 401).length >= 2);
+    assert.ok(answers.every((a) => a.status === 401 || a.status === 503));
+    for (const answer of busy) assert.equal(answer.headers.get('retry-after'), '1');
+  });
+
+  it('behind a trusted proxy each client has its own address; the right password from another one gets in', async () => {
+    const h = await start('sqlite', ', trusted_proxies: [127.0.0.1]');
+    await user(h, 'ada', 'admin');
+    for (let i = 0; i < 5; i++)
+      assert.equal((await signInFrom(h, 'ada', `guess ${i}`, '203.0.113.9')).status, 401);
+    assert.equal((await signInFrom(h, 'ada', PASSWORD, '203.0.113.9')).status, 429, 'the guesser waits');
+    const office = await signInFrom(h, 'ada', PASSWORD, '192.0.2.44');
+    assert.equal(office.status, 200, 'another address is not locked out');
+    const [entry] = await h.daemon.store.audit.list({ limit: 1, action: 'session.login' });
+    assert.equal(entry?.remoteAddress, '192.0.2.44');
+    const tls = await call(h, 'POST', '/api/v1/session', {
+      body: { username: 'ada', password: PASSWORD },
+      headers: { 'x-forwarded-for': '192.0.2.44', 'x-forwarded-proto': 'https' },
+    });
+    assert.match(tls.headers.get('set-cookie') ?? '', /Secure/, 'X-Forwarded-Proto from the proxy counts');
+  });
+
+  it('without trusted proxies X-Forwarded-For is ignored: a client cannot pick its own address', async () => {
+    const h = await start('sqlite');
+    await user(h, 'ada', 'admin');
+    for (let i = 0; i < 5; i++)
+      assert.equal((await signInFrom(h, 'ada', `guess ${i}`, `203.0.113.${i + 1}`)).status, 401);
+    assert.equal((await signInFrom(h, 'ada', PASSWORD, '192.0.2.44')).status, 429);
+    const secure = await call(h, 'POST', '/api/v1/session', {
+      body: { username: 'ada', password: PASSWORD },
+      headers: { 'x-forwarded-proto': 'https' },
+    });
+    assert.doesNotMatch(secure.headers.get('set-cookie') ?? '', /Secure/);
+  });
+
+  /** Opens /api/v1/events and resolves when the server ends it (or rejects after `limitMs`). */
+  async function streamEnd(h: Harness, credential: { token?: string; cookie?: string }, limitMs = 15_000) {
+    const headers: Record<string, string> = {};
+    if (credential.token) headers.authorization = `Bearer ${credential.token}`;
+    if (credential.cookie) headers.cookie = credential.cookie;
+    const abort = new AbortController();
+    const response = await fetch(h.url('/api/v1/events'), { headers, signal: abort.signal });
+    assert.equal(response.status, 200);
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    const timer = setTimeout(() => abort.abort(), limitMs);
+    return {
+      ended: (async () => {
+        try {
+          while (!(await reader.read()).done);
+          return 'ended by the server';
+        } catch {
+          return 'still open';
+        } finally {
+          clearTimeout(timer);
+        }
+      })(),
+      close: () => abort.abort(),
+    };
+  }
+
+  it('an open event stream ends once its token is revoked, its session signed out or its user disabled', async () => {
+    const h = await start('sqlite', '', { events: { heartbeatMs: 100 } });
+    await user(h, 'ada', 'admin');
+    await user(h, 'vera', 'viewer');
+    await user(h, 'otto', 'operator');
+    const admin = await token(h, 'ada');
+    const veraToken = await token(h, 'vera');
+    const fromToken = await streamEnd(h, { token: veraToken });
+    const otto = await signIn(h, 'otto');
+    const fromSession = await streamEnd(h, otto);
+    const ottoToken = await token(h, 'otto');
+    const fromDisabled = await streamEnd(h, { token: ottoToken });
+    const untouched = await streamEnd(h, { token: admin }, 1_500);
+
+    const id = veraToken.split('_')[1] as string;
+    assert.equal((await call(h, 'DELETE', `/api/v1/tokens/${id}`, { token: admin })).status, 200);
+    assert.equal(await fromToken.ended, 'ended by the server');
+    assert.equal((await call(h, 'DELETE', '/api/v1/session', otto)).status, 200);
+    assert.equal(await fromSession.ended, 'ended by the server');
+    const disable = await call(h, 'PATCH', '/api/v1/users/otto', { token: admin, body: { disabled: true } });
+    assert.equal(disable.status, 200);
+    assert.equal(await fromDisabled.ended, 'ended by the server');
+    assert.equal(await untouched.ended, 'still open', 'a valid credential keeps its stream');
+  });
+
+  it('the route list shows the dashboard assets as public, as they are served', async () => {
+    const h = await start('sqlite', '', { registrars: [registerDashboard] });
+    const assets = h.api.routes.filter((r) => r.url.startsWith('/assets/'));
+    assert.ok(assets.length > 0);
+    for (const route of assets) assert.equal(route.access, 'public', `${route.method} ${route.url}`);
+    assert.equal(h.api.routes.find((r) => r.url === '/api/v1/reload')?.access, 'admin');
   });
 });

@@ -1,14 +1,16 @@
 // The pure parts of sign-in: password hashing, roles, token texts, the sign-in throttle,
 // and the CLI commands that manage users, tokens and read the audit log.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { stat, writeFile } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { Role } from '../../src/api/access.ts';
+import { MAX_TOKEN_LIFETIME_MS, tokenExpiry } from '../../src/api/auth/accounts.ts';
 import { readLocalToken, writeLocalToken } from '../../src/api/auth/local-token.ts';
 import { LoginThrottle } from '../../src/api/auth/login-throttle.ts';
+import { PasswordChecks } from '../../src/api/auth/password-checks.ts';
 import {
   DEFAULT_SCRYPT,
   hashPassword,
@@ -17,9 +19,11 @@ import {
 } from '../../src/api/auth/passwords.ts';
 import { lesserRole, ROLES, roleAllows } from '../../src/api/auth/roles.ts';
 import { formatApiToken, newSecret, newTokenId, parseApiToken } from '../../src/api/auth/secrets.ts';
+import { trustProxyOption } from '../../src/api/auth/trusted-proxies.ts';
 import { openSqliteStore } from '../../src/store/sqlite/index.ts';
+import { safeNext } from '../../web/pages/login.ts';
 import { type CliRun, VIGIL, vigil } from '../helpers/cli.ts';
-import { tempDir } from '../helpers/model.ts';
+import { modelFromYaml, tempDir } from '../helpers/model.ts';
 
 const CHEAP = { log2N: 4, r: 8, p: 1 };
 
@@ -77,6 +81,111 @@ describe('roles', () => {
   });
 });
 
+describe('roles: unknown values fail closed', () => {
+  it('an access or role text that is not a known one allows nothing', () => {
+    fc.assert(
+      fc.property(
+        fc.string().filter((text) => !(ROLES as readonly string[]).includes(text) && text !== 'public'),
+        fc.constantFrom<Role>(...ROLES),
+        (unknown, role) => {
+          assert.equal(roleAllows(role, unknown as Role), false, `access "${unknown}" must deny`);
+          assert.equal(roleAllows(unknown as Role, role), false, `role "${unknown}" must deny`);
+        },
+      ),
+    );
+    assert.equal(roleAllows('admin', 'Admin' as Role), false);
+  });
+});
+
+describe('token lifetimes', () => {
+  it('a token expires within ten years, at a whole millisecond; anything else is a clear error', () => {
+    const now = 1_700_000_000_000;
+    assert.equal(tokenExpiry('90d', now, 'body.expires'), now + 90 * 86_400_000);
+    assert.equal(tokenExpiry('3650d', now, 'body.expires'), now + MAX_TOKEN_LIFETIME_MS);
+    assert.match(String(tokenExpiry('3651d', now, 'body.expires')), /body\.expires "3651d" is longer than 10 years/);
+    assert.match(
+      String(tokenExpiry('9999999999999999999999999999999w', now, '--expires')),
+      /^--expires "9{31}w" is longer than 10 years/,
+    );
+    assert.match(String(tokenExpiry('0s', now, 'body.expires')), /not a duration such as 90d/);
+    assert.match(String(tokenExpiry('soon', now, 'body.expires')), /not a duration such as 90d/);
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), (text) => {
+        const expiry = tokenExpiry(text, now, 'x');
+        if (typeof expiry === 'number') {
+          assert.ok(Number.isSafeInteger(expiry));
+          assert.ok(expiry > now && expiry <= now + MAX_TOKEN_LIFETIME_MS);
+        }
+      }),
+    );
+  });
+});
+
+describe('redirect after sign-in', () => {
+  const origin = 'https://vigil.example.net';
+  it('stays on the site however the browser reads it', () => {
+    for (const bad of [
+      '/\t/evil.example',
+      '/\n/evil.example',
+      '//evil.example',
+      '/\\evil.example',
+      '/\\/evil.example',
+      'https://evil.example/',
+      'javascript:alert(1)',
+      ' /hosts',
+    ])
+      assert.equal(safeNext(bad), '/', JSON.stringify(bad));
+    assert.equal(safeNext('/hosts/web-1?range=7d#history'), '/hosts/web-1?range=7d#history');
+    assert.equal(safeNext(undefined), '/');
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.string().map((t) => `/${t}`), fc.webPath()), (next) => {
+        const kept = safeNext(next);
+        assert.ok(kept.startsWith('/') && !kept.startsWith('//'), `${JSON.stringify(next)} -> ${kept}`);
+        assert.doesNotMatch(kept, /[\u0000-\u001f\\]/);
+        assert.equal(new URL(kept, origin).origin, origin, `${JSON.stringify(next)} -> ${kept}`);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('the client script checks the same way before it navigates', async () => {
+    const script = await readFile(new URL('../../web/assets/dashboard.js', import.meta.url), 'utf8');
+    assert.match(script, /location\.assign\(sameSitePath\(form\.dataset\.next\)\)/);
+    const body = /function sameSitePath\(next\) \{([\s\S]*?)\n {2}\}\n/.exec(script)?.[1];
+    assert.ok(body, 'sameSitePath is in dashboard.js');
+    const sameSitePath = new Function('location', 'next', body) as (l: { origin: string }, n: string) => string;
+    const here = { origin };
+    assert.equal(sameSitePath(here, '/\t/evil.example'), '/');
+    assert.equal(sameSitePath(here, '/\\evil.example'), '/');
+    assert.equal(sameSitePath(here, '//evil.example'), '/');
+    assert.equal(sameSitePath(here, '/hosts?x=1#y'), '/hosts?x=1#y');
+  });
+});
+
+describe('trusted proxies', () => {
+  const settings = (yaml: string) =>
+    modelFromYaml(`settings:\n  listen: ""\n  api: { trusted_proxies: ${yaml} }\nhosts: [{ name: h }]\n`).settings
+      .api;
+  it('a list of addresses and ranges, or a count of proxies, becomes Fastify\'s trustProxy', () => {
+    assert.deepEqual(trustProxyOption(settings('[127.0.0.1, "10.0.0.0/8", "::1", loopback]')), [
+      '127.0.0.1',
+      '10.0.0.0/8',
+      '::1',
+      'loopback',
+    ]);
+    const hops = trustProxyOption(settings('2'));
+    assert.equal(typeof hops, 'function');
+    if (typeof hops === 'function') assert.deepEqual([hops('x', 0), hops('x', 1), hops('x', 2)], [true, true, false]);
+    assert.equal(trustProxyOption(settings('[]')), false);
+    assert.equal(trustProxyOption(undefined), false, 'no proxy is trusted unless configured');
+  });
+  it('a bad entry is a config error naming the field', () => {
+    for (const bad of ['["10.0.0.0/33"]', '["proxy.example"]', '["1.2.3.4/8/9"]', '0', '1.5']) {
+      assert.throws(() => settings(bad), /trusted_proxies/, bad);
+    }
+  });
+});
+
 describe('token texts', () => {
   it('parse back to their id and secret, and nothing else parses', () => {
     for (let i = 0; i < 200; i++) {
@@ -131,12 +240,89 @@ describe('sign-in throttle', () => {
     );
   });
 
+  it('tries are counted when they start: a burst of parallel tries gets only the limit through', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 80 }), fc.integer({ min: 0, max: 10_000 }), (burst, t0) => {
+        const throttle = new LoginThrottle(limits);
+        const allowed = Array.from({ length: burst }, () => throttle.begin('vic', '10.0.0.1', t0)).filter(
+          (wait) => wait === 0,
+        ).length;
+        assert.equal(allowed, Math.min(burst, limits.perUserAndAddress));
+      }),
+    );
+  });
+
+  it('a success takes back its own try; a try turned away as busy is not counted', () => {
+    const throttle = new LoginThrottle(limits);
+    for (let i = 0; i < 40; i++) {
+      assert.equal(throttle.begin(`user${i}`, '10.0.0.3', i), 0, `try ${i}`);
+      throttle.succeeded(`user${i}`, '10.0.0.3', i);
+    }
+    assert.equal(throttle.waitFor('someone', '10.0.0.3', 50), 0, 'successes do not fill the address count');
+    for (let i = 0; i < 20; i++) {
+      assert.equal(throttle.begin('otto', '10.0.0.4', 100 + i), 0);
+      throttle.withdraw('otto', '10.0.0.4', 100 + i);
+    }
+    assert.equal(throttle.waitFor('otto', '10.0.0.4', 200), 0);
+  });
+
+  it('only the throttled address waits: any other address gets its tries', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('ada', 'otto', 'vic'), fc.constantFrom('10.0.0.1', '10.0.0.2')), {
+          maxLength: 60,
+        }),
+        fc.constantFrom('ada', 'otto', 'vic'),
+        (failures, username) => {
+          const throttle = new LoginThrottle(limits);
+          failures.forEach(([name, address], i) => throttle.failed(name, address, i));
+          assert.equal(throttle.waitFor(username, '10.0.0.3', failures.length), 0);
+        },
+      ),
+    );
+  });
+
   it('a success clears the count of that username from that address', () => {
     const throttle = new LoginThrottle(limits);
     for (let i = 0; i < 4; i++) throttle.failed('ada', '::1', i);
     throttle.succeeded('ada', '::1');
     for (let i = 0; i < 4; i++) throttle.failed('ada', '::1', 10 + i);
     assert.equal(throttle.waitFor('ada', '::1', 20), 0);
+  });
+});
+
+describe('password checks', () => {
+  it('run two at a time, queue a few, and turn the rest away at once', async () => {
+    const checks = new PasswordChecks({ concurrent: 2, queued: 3 });
+    const releases: (() => void)[] = [];
+    let peak = 0;
+    let running = 0;
+    const check = () =>
+      new Promise<string>((resolve) => {
+        running += 1;
+        peak = Math.max(peak, running);
+        releases.push(() => {
+          running -= 1;
+          resolve('checked');
+        });
+      });
+    const outcomes = Array.from({ length: 8 }, () => checks.run(check));
+    const busy = await Promise.all(outcomes.slice(5));
+    assert.deepEqual(busy, ['busy', 'busy', 'busy'], 'beyond 2 running and 3 waiting');
+    assert.deepEqual(checks.load, { running: 2, waiting: 3 });
+    while (releases.length > 0 || checks.load.running > 0) {
+      releases.shift()?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.deepEqual(await Promise.all(outcomes.slice(0, 5)), Array(5).fill({ done: 'checked' }));
+    assert.equal(peak, 2);
+    assert.deepEqual(checks.load, { running: 0, waiting: 0 });
+  });
+
+  it('a failing check frees its turn', async () => {
+    const checks = new PasswordChecks({ concurrent: 1, queued: 1 });
+    await assert.rejects(checks.run(() => Promise.reject(new Error('scrypt failed'))), /scrypt failed/);
+    assert.deepEqual(await checks.run(async () => 1), { done: 1 });
   });
 });
 
@@ -232,5 +418,82 @@ describe('CLI', () => {
     }
     const help = await vigil(['user', '--help']);
     assert.match(help.stdout, /add \[options\] <name>/);
+  });
+
+  it('vigil user passwd revokes tokens only with --revoke-tokens; vigil token create caps --expires', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'vigil.yml');
+    await writeFile(file, 'settings: { listen: "" }\nhosts: [{ name: h }]\n');
+    const password = 'correct horse battery';
+    assert.equal(
+      (await vigilWithInput(['user', 'add', 'ada', '--role', 'admin', '--password-stdin', '-c', file], password))
+        .code,
+      0,
+    );
+    const huge = await vigil(['token', 'create', '--user', 'ada', '--name', 'x', '--expires', '99999999w', '-c', file]);
+    assert.equal(huge.code, 1);
+    assert.match(huge.stderr, /--expires "99999999w" is longer than 10 years/);
+    const made = await vigil(['token', 'create', '--user', 'ada', '--name', 'ci', '-c', file]);
+    assert.equal(made.code, 0, made.stderr);
+    const id = parseApiToken(made.stdout.trim())?.id as string;
+
+    const plain = await vigilWithInput(['user', 'passwd', 'ada', '--password-stdin', '-c', file], `${password} 2`);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stdout, /API tokens still work \(--revoke-tokens revokes them\)/);
+    const store = await openSqliteStore(path.join(dir, 'vigil.db'));
+    try {
+      assert.equal((await store.auth.tokens.get(id))?.revokedAt, null);
+      const revoking = await vigilWithInput(
+        ['user', 'passwd', 'ada', '--password-stdin', '--revoke-tokens', '-c', file],
+        `${password} 3`,
+      );
+      assert.equal(revoking.code, 0, revoking.stderr);
+      assert.match(revoking.stdout, /1 API token\(s\) revoked/);
+      assert.ok((await store.auth.tokens.get(id))?.revokedAt);
+    } finally {
+      await store.close();
+    }
+    assert.match((await vigil(['user', 'passwd', '--help'])).stdout, /--revoke-tokens/);
+  });
+
+  it('the password prompt gives up with a clear error when the terminal ends the input', async (t) => {
+    // The prompt reads a terminal in raw mode; Python's pty module provides one.
+    const python = spawnSync('python3', ['-c', 'import pty'], { stdio: 'ignore' });
+    if (python.status !== 0) return t.skip('python3 with pty is not installed');
+    const dir = await tempDir();
+    const file = path.join(dir, 'vigil.yml');
+    await writeFile(file, 'settings: { listen: "" }\nhosts: [{ name: h }]\n');
+    const driver = `
+import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+out, sent, deadline = b'', False, time.time() + 60
+while time.time() < deadline:
+    if select.select([fd], [], [], 0.1)[0]:
+        try:
+            data = os.read(fd, 1024)
+        except OSError:
+            break
+        if not data:
+            break
+        out += data
+    if b'password for' in out and not sent:
+        time.sleep(0.2)
+        os.write(fd, b'\x04')
+        sent = True
+else:
+    os.kill(pid, 9)
+sys.stdout.write(out.decode(errors='replace'))
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+`;
+    const run = spawnSync(
+      'python3',
+      ['-c', driver, process.execPath, VIGIL, 'user', 'add', 'ada', '--role', 'admin', '-c', file],
+      { encoding: 'utf8', timeout: 90_000 },
+    );
+    assert.match(run.stdout, /new password for ada/);
+    assert.match(run.stdout, /standard input ended before the password was entered/);
+    assert.equal(run.status, 1);
   });
 });

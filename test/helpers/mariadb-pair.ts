@@ -4,7 +4,8 @@
 
 import type { ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
@@ -19,9 +20,15 @@ export class ReplicationPair extends ScratchServers {
   primaryPort = 0;
   replicaPort = 0;
   private readonly servers = new Map<number, ChildProcess>();
+  /**
+   * The datadirs, in memory where the machine has /dev/shm: on a busy disk every commit
+   * waits for a flush, and the pair starts and takes writes several times slower.
+   */
+  private dataDir = '';
 
   async start(): Promise<void> {
     await this.makeScratchDir('vigil-repl-');
+    this.dataDir = existsSync('/dev/shm') ? await mkdtemp('/dev/shm/vigil-repl-') : this.dir;
     [this.primaryPort, this.replicaPort] = [await freePort(), await freePort()];
     await Promise.all([this.install('primary'), this.install('replica')]);
     await Promise.all([
@@ -74,11 +81,11 @@ export class ReplicationPair extends ScratchServers {
 
   private async install(name: string): Promise<void> {
     // A private tmpdir: bootstraps running at once must not share /tmp's temporary tables.
-    await mkdir(path.join(this.dir, `${name}-tmp`), { recursive: true });
+    await mkdir(path.join(this.dataDir, `${name}-tmp`), { recursive: true });
     await run('mariadb-install-db', [
       '--no-defaults',
-      `--datadir=${path.join(this.dir, name)}`,
-      `--tmpdir=${path.join(this.dir, `${name}-tmp`)}`,
+      `--datadir=${path.join(this.dataDir, name)}`,
+      `--tmpdir=${path.join(this.dataDir, `${name}-tmp`)}`,
       '--user=root',
       '--auth-root-authentication-method=normal',
       '--skip-test-db',
@@ -92,8 +99,8 @@ export class ReplicationPair extends ScratchServers {
     const child = this.spawnServer('/usr/sbin/mariadbd', [
       '--no-defaults',
       '--user=root',
-      `--datadir=${path.join(this.dir, name)}`,
-      `--tmpdir=${path.join(this.dir, `${name}-tmp`)}`,
+      `--datadir=${path.join(this.dataDir, name)}`,
+      `--tmpdir=${path.join(this.dataDir, `${name}-tmp`)}`,
       `--socket=${path.join(this.dir, `${name}.sock`)}`,
       `--pid-file=${path.join(this.dir, `${name}.pid`)}`,
       `--log-error=${path.join(this.dir, `${name}.err`)}`,
@@ -119,6 +126,11 @@ export class ReplicationPair extends ScratchServers {
     }
     const log = await readFile(path.join(this.dir, `${name}.err`), 'utf8').catch(() => '(no log)');
     throw new Error(`mariadbd ${name} did not start on port ${port}:\n${log.slice(-2000)}`);
+  }
+
+  override async stop(): Promise<void> {
+    await super.stop();
+    if (this.dataDir && this.dataDir !== this.dir) await rm(this.dataDir, { recursive: true, force: true });
   }
 
   /** Kills the server on `port` outright, as a crash or power loss would. */

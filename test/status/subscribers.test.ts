@@ -135,7 +135,7 @@ components:
     assert.match(mail.text ?? '', /^Identified — \d{4}-\d\d-\d\d \d\d:\d\d UTC$/m);
     assert.match(mail.text ?? '', /^Affected: Shop$/m);
     assert.doesNotMatch(mail.text ?? '', /State:|web1/, 'customers read no alert fields or host names');
-    assert.match(String(mail.headers.get('list-unsubscribe') ?? ''), /\/status\/unsubscribe\?token=/);
+    assert.match(JSON.stringify(mail.headers.get('list') ?? ''), /\/status\/unsubscribe\?token=/);
     assert.ok(typeof mail.html === 'string');
     assert.doesNotMatch(mail.html, /<script>/);
     assert.match(mail.html, /&lt;script&gt;alert\(&quot;x&quot;\)&lt;\/script&gt; &amp; more/);

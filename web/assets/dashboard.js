@@ -52,6 +52,21 @@
     if (slot) slot.textContent = text;
   }
 
+  /**
+   * A path on this site to go to after signing in, or '/': the page checked it already, and
+   * this checks again the way the browser will read it (tabs and newlines dropped, `\` as `/`).
+   */
+  function sameSitePath(next) {
+    if (!next || !next.startsWith('/') || /[\u0000-\u001f\u007f-\u009f\\]/.test(next)) return '/';
+    let url;
+    try {
+      url = new URL(next, location.origin);
+    } catch {
+      return '/';
+    }
+    return url.origin === location.origin ? url.pathname + url.search + url.hash : '/';
+  }
+
   async function login(form) {
     const data = new FormData(form);
     const username = String(data.get('username') ?? '').trim();
@@ -60,7 +75,7 @@
     setError(form, '');
     const result = await api('POST', '/api/v1/session', { username, password });
     if (result.ok) {
-      location.assign(form.dataset.next || '/');
+      location.assign(sameSitePath(form.dataset.next));
       return;
     }
     if (result.status === 401) setError(form, 'Wrong username or password.');

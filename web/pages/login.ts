@@ -5,10 +5,26 @@ import { type PageContext, renderPage } from '../layout.ts';
 // setup endpoints from the client script (no inline script under the page's policy); without
 // script nothing is sent.
 
-/** Where to go after signing in: only a path on this site, never another origin. */
+/** Any origin serves: only whether `next` stays on it matters. */
+const SITE = 'http://vigil.invalid';
+
+/**
+ * Where to go after signing in: only a path on this site, never another origin. Resolved
+ * the way a browser resolves it (which drops tabs and newlines, so `/\t/evil.example` means
+ * `//evil.example`), then only its path, query and fragment are kept. Control characters
+ * and backslashes, which browsers read in surprising ways, are refused outright. The
+ * client script (assets/dashboard.js) checks again before it navigates.
+ */
 export function safeNext(next: string | undefined): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
-  return next;
+  if (!next || !next.startsWith('/') || /[\u0000-\u001f\u007f-\u009f\\]/.test(next)) return '/';
+  let url: URL;
+  try {
+    url = new URL(next, SITE);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== SITE) return '/';
+  return `${url.pathname}${url.search}${url.hash}`;
 }
 
 export function loginPage(context: PageContext, next: string | undefined): Html {

@@ -3,7 +3,7 @@ import { describeState } from '../../src/model/problems.ts';
 import { HOST_STATE_NAMES, type Host, type ObjectState, SERVICE_STATE_NAMES } from '../../src/model/types.ts';
 import { graphOf } from '../../src/topology/from-model.ts';
 import { formatAge, locationText, objectLink, shownState, stateBadge, time } from '../format.ts';
-import { type Html, html, safeJson } from '../html.ts';
+import { type Html, html } from '../html.ts';
 import { holds, type PageContext, renderPage } from '../layout.ts';
 import { timelineSegments } from '../state-timeline.ts';
 
@@ -82,7 +82,6 @@ ${historyTable(events, names)}
 <h2 id="perf-title">Performance data</h2>
 <p class="hint">Drag across a chart to zoom in; double-click to zoom out.</p>
 <div class="charts" id="charts" data-object="${objectId}" data-since="${since}" data-until="${now}"><p class="muted">Loading…</p></div>
-<script type="application/json" id="chart-ranges">${safeJson(RANGES)}</script>
 </section>
 ${dependencies(daemon, objectId, host)}
 ${service ? '' : locationSection(host)}

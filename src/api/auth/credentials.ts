@@ -16,6 +16,7 @@ export async function principalFromToken(
   text: string,
   localToken: string | undefined,
   now: number,
+  touch = true,
 ): Promise<Resolved> {
   const parsed = parseApiToken(text);
   if (!parsed) return { refused: 'the bearer token is not a Vigil API token' };
@@ -34,7 +35,7 @@ export async function principalFromToken(
   const user = await store.auth.users.get(token.username);
   if (!user || user.disabled) return { refused: `the user of API token ${token.id} is disabled or gone` };
   // Written at most once a minute per token: a scraper every 15 s does not write every time.
-  if (token.lastUsedAt === null || now - token.lastUsedAt >= SESSION_TOUCH_MS)
+  if (touch && (token.lastUsedAt === null || now - token.lastUsedAt >= SESSION_TOUCH_MS))
     await store.auth.tokens.markUsed(token.id, now);
   return {
     principal: {
@@ -46,8 +47,16 @@ export async function principalFromToken(
   };
 }
 
-/** The `vigil_session` cookie. */
-export async function principalFromSession(store: Store, secret: string, now: number): Promise<Resolved> {
+/**
+ * The `vigil_session` cookie. `touch: false` re-checks without counting as a use (an open
+ * event stream is not activity that should keep an idle session alive).
+ */
+export async function principalFromSession(
+  store: Store,
+  secret: string,
+  now: number,
+  touch = true,
+): Promise<Resolved> {
   const session = await store.auth.sessions.get(sha256Hex(secret));
   if (!session) return { refused: 'not signed in (the session ended)' };
   if (sessionEnded(session, now)) {
@@ -59,7 +68,7 @@ export async function principalFromSession(store: Store, secret: string, now: nu
     await store.auth.sessions.remove(session.id);
     return { refused: 'the account is disabled or gone' };
   }
-  if (now - session.lastSeenAt >= SESSION_TOUCH_MS) await store.auth.sessions.touch(session.id, now);
+  if (touch && now - session.lastSeenAt >= SESSION_TOUCH_MS) await store.auth.sessions.touch(session.id, now);
   return {
     principal: { username: user.username, role: storedRole(user.role), via: 'session' },
     csrfToken: session.csrfToken,

@@ -15,10 +15,31 @@ const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export const CSRF_HEADER = 'x-csrf-token';
 
 const csrfTokens = new WeakMap<FastifyRequest, string>();
+/** How to resolve a request's credentials again later, for requests that stay open. */
+const rechecks = new WeakMap<FastifyRequest, (now: number) => Promise<Resolved>>();
 
 /** The CSRF token of the request's session, for pages to put in their forms and scripts. */
 export function csrfTokenOf(request: FastifyRequest): string | undefined {
   return csrfTokens.get(request);
+}
+
+/**
+ * Whether the credential a long-lived request (an event stream) came with still grants
+ * its route's access: false once the token is revoked or expired, the session signed out
+ * or ended, the account disabled or removed, or the role lowered below the route's. A
+ * request the gate never saw, or a store that cannot answer, counts as not authorised.
+ */
+export async function stillAuthorized(request: FastifyRequest): Promise<boolean> {
+  const access = request.routeOptions.config?.access ?? 'viewer';
+  if (access === 'public') return true;
+  const recheck = rechecks.get(request);
+  if (!recheck) return false;
+  try {
+    const resolved = await recheck(Date.now());
+    return 'principal' in resolved && roleAllows(resolved.principal.role, access);
+  } catch {
+    return false;
+  }
 }
 
 export interface GuardOptions {
@@ -36,7 +57,8 @@ export async function registerGuard(
 
   app.addHook('onRequest', async (request, reply) => {
     const access = request.routeOptions.config?.access ?? 'viewer';
-    const resolved = await identify(daemon, request, options);
+    const resolved = await identify(daemon, request, options, Date.now());
+    rechecks.set(request, (now) => identify(daemon, request, options, now, false));
     if ('principal' in resolved) {
       request.principal = resolved.principal;
       if (resolved.csrfToken !== undefined) csrfTokens.set(request, resolved.csrfToken);
@@ -68,14 +90,19 @@ export async function registerGuard(
   });
 }
 
-async function identify(daemon: Daemon, request: FastifyRequest, options: GuardOptions): Promise<Resolved> {
-  const now = Date.now();
+async function identify(
+  daemon: Daemon,
+  request: FastifyRequest,
+  options: GuardOptions,
+  now: number,
+  touch = true,
+): Promise<Resolved> {
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header(request, 'authorization'))?.[1];
   // Other bearer secrets (the chat bot's) belong to their own routes; only Vigil tokens are ours.
   if (bearer?.startsWith('vigil_'))
-    return principalFromToken(daemon.store, bearer, options.localToken(), now);
+    return principalFromToken(daemon.store, bearer, options.localToken(), now, touch);
   const cookie = request.cookies[SESSION_COOKIE];
-  if (cookie) return principalFromSession(daemon.store, cookie, now);
+  if (cookie) return principalFromSession(daemon.store, cookie, now, touch);
   return { refused: 'sign in or send an API token' };
 }
 

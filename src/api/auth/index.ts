@@ -1,10 +1,11 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Access } from '../access.ts';
 import type { Daemon } from '../daemon.ts';
 import { registerAuditRoutes } from './audit-routes.ts';
 import { registerGuard } from './guard.ts';
 import { writeLocalToken } from './local-token.ts';
 import { LoginThrottle } from './login-throttle.ts';
+import { PasswordChecks } from './password-checks.ts';
 import { registerSessionRoutes } from './session-routes.ts';
 import { SETUP_LINK_VALID_MS, SetupLink } from './setup-link.ts';
 import { registerTokenRoutes } from './token-routes.ts';
@@ -13,7 +14,8 @@ import { registerUserRoutes } from './user-routes.ts';
 // Users, roles, sessions, API tokens and the audit log of the HTTP API (docs/security.md).
 
 export { audit, auditCli, authorOf } from './audit.ts';
-export { csrfTokenOf } from './guard.ts';
+export { csrfTokenOf, stillAuthorized } from './guard.ts';
+export { trustProxyOption } from './trusted-proxies.ts';
 
 /** A registered route and who may call it. */
 export interface RouteAccess {
@@ -25,7 +27,7 @@ export interface RouteAccess {
 
 export interface Auth {
   /** Every route registered after the gate, with its declared access (absent: viewer). */
-  routes: RouteAccess[];
+  readonly routes: RouteAccess[];
   /** After the server listens: writes the CLI's token and, with no users yet, prints the setup link. */
   afterListen(address: string): Promise<void>;
 }
@@ -34,25 +36,33 @@ export interface Auth {
 export async function registerAuth(app: FastifyInstance, daemon: Daemon): Promise<Auth> {
   let localToken: string | undefined;
   let setupLink: SetupLink | undefined;
-  const routes: RouteAccess[] = [];
+  // The route options themselves, read when the list is asked for: a plugin's own onRoute
+  // hook (the assets mark theirs public) runs after this one and may still change them.
+  const registered: RouteOptions[] = [];
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) {
-      routes.push({
-        method,
-        url: route.url,
-        access: route.config?.access ?? 'viewer',
-        page: route.config?.page ?? false,
-      });
-    }
+    registered.push(route);
   });
   await registerGuard(app, daemon, { localToken: () => localToken });
-  registerSessionRoutes(app, daemon, { throttle: new LoginThrottle(), setupLink: () => setupLink });
+  registerSessionRoutes(app, daemon, {
+    throttle: new LoginThrottle(),
+    passwordChecks: new PasswordChecks(),
+    setupLink: () => setupLink,
+  });
   registerUserRoutes(app, daemon);
   registerTokenRoutes(app, daemon);
   registerAuditRoutes(app, daemon);
 
   return {
-    routes,
+    get routes() {
+      return registered.flatMap((route) =>
+        [route.method].flat().map((method) => ({
+          method,
+          url: route.url,
+          access: route.config?.access ?? 'viewer',
+          page: route.config?.page ?? false,
+        })),
+      );
+    },
     async afterListen(address) {
       const settings = daemon.engine.currentModel.settings;
       const file = settings.api?.cliTokenFile;

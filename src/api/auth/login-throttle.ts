@@ -1,8 +1,13 @@
 // Failed sign-ins, counted per username and address and per address alone, in a sliding
 // window. Guessing one account's password from one place stops after a handful of tries;
-// trying many accounts from one place stops a little later. Kept in memory: a restart
-// forgets the counts, which costs an attacker a restart of the daemon to gain five tries.
-// The clock is passed in.
+// trying many accounts from one place stops a little later. Neither count touches other
+// addresses: the right password from an address that is not itself throttled gets in.
+// Kept in memory: a restart forgets the counts, which costs an attacker a restart of the
+// daemon to gain five tries. The clock is passed in.
+//
+// A try is counted when it starts (`begin`), before the slow password check, and taken
+// back when it succeeds: counting only after the check would let a burst of parallel
+// tries all pass the limit while none had been counted yet.
 
 export interface ThrottleLimits {
   /** Failures of one username from one address within the window. */
@@ -34,14 +39,40 @@ export class LoginThrottle {
     );
   }
 
+  /**
+   * Starts a try: 0 when it is allowed, and then it is already counted as a failure (see
+   * `succeeded`); otherwise the milliseconds to wait, and nothing is counted.
+   */
+  begin(username: string, address: string, now: number): number {
+    const wait = this.waitFor(username, address, now);
+    if (wait === 0) this.failed(username, address, now);
+    return wait;
+  }
+
   failed(username: string, address: string, now: number): void {
     this.note(userKey(username, address), now);
     this.note(addressKey(address), now);
   }
 
-  /** A success clears that username's count from that address (not the address's total). */
-  succeeded(username: string, address: string): void {
+  /**
+   * A success clears that username's count from that address (not the address's total),
+   * and takes back the try counted by `begin(…, startedAt)` from the address's total.
+   */
+  succeeded(username: string, address: string, startedAt?: number): void {
     this.failures.delete(userKey(username, address));
+    if (startedAt !== undefined) this.unnote(addressKey(address), startedAt);
+  }
+
+  /** Takes back a try counted by `begin` that never checked a password (turned away as busy). */
+  withdraw(username: string, address: string, startedAt: number): void {
+    this.unnote(userKey(username, address), startedAt);
+    this.unnote(addressKey(address), startedAt);
+  }
+
+  private unnote(key: string, at: number): void {
+    const times = this.failures.get(key);
+    const index = times?.lastIndexOf(at) ?? -1;
+    if (times && index >= 0) times.splice(index, 1);
   }
 
   private wait(key: string, limit: number, now: number): number {

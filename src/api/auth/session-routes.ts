@@ -4,6 +4,7 @@ import { addUser, usernameProblem } from './accounts.ts';
 import { audit } from './audit.ts';
 import { csrfTokenOf } from './guard.ts';
 import type { LoginThrottle } from './login-throttle.ts';
+import type { PasswordChecks } from './password-checks.ts';
 import {
   DEFAULT_SCRYPT,
   hashPassword,
@@ -41,6 +42,8 @@ const WRONG = 'wrong username or password';
 
 export interface SessionRouteOptions {
   throttle: LoginThrottle;
+  /** Bounds the password checks running and waiting at once (see password-checks.ts). */
+  passwordChecks: PasswordChecks;
   setupLink: () => SetupLink | undefined;
 }
 
@@ -57,17 +60,26 @@ export function registerSessionRoutes(
     { config: { access: 'public' }, schema: { body: credentials } },
     async (request, reply) => {
       const { username, password } = request.body;
-      const now = Date.now();
-      const wait = options.throttle.waitFor(username, request.ip, now);
+      const startedAt = Date.now();
+      // Counted before anything is awaited: parallel tries cannot all slip under the limit.
+      const wait = options.throttle.begin(username, request.ip, startedAt);
       if (wait > 0) {
         reply.header('retry-after', String(Math.ceil(wait / 1000)));
         reply.code(429);
         return { error: `too many failed sign-ins: try again in ${Math.ceil(wait / 60_000)} min` };
       }
       const user = await daemon.store.auth.users.get(username);
-      const matches = await verifyPassword(password, user?.passwordHash ?? (await unknownUserHash));
-      if (!user || !matches || user.disabled) {
-        options.throttle.failed(username, request.ip, Date.now());
+      const checked = await options.passwordChecks.run(async () =>
+        verifyPassword(password, user?.passwordHash ?? (await unknownUserHash)),
+      );
+      if (checked === 'busy') {
+        // Not the caller's fault: take the try back, as if it had not been made.
+        options.throttle.withdraw(username, request.ip, startedAt);
+        reply.header('retry-after', '1');
+        reply.code(503);
+        return { error: 'too many sign-ins at once: try again in a second' };
+      }
+      if (!user || !checked.done || user.disabled) {
         await audit(
           daemon,
           request,
@@ -79,7 +91,7 @@ export function registerSessionRoutes(
         reply.code(401);
         return { error: WRONG };
       }
-      options.throttle.succeeded(username, request.ip);
+      options.throttle.succeeded(username, request.ip, startedAt);
       const { secret, session } = await startSession(daemon.store, user.username, Date.now());
       setSessionCookie(daemon, request, reply, secret);
       await audit(

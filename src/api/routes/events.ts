@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { stillAuthorized } from '../auth/index.ts';
 import type { Daemon } from '../daemon.ts';
 import { LIVE_EVENT_TYPES, type LiveEvent, type LiveEventType } from '../events.ts';
 import { BadQuery } from '../pagination.ts';
@@ -123,7 +124,12 @@ export function registerEventRoutes(
       response.write(`retry: ${RETRY_MS}\n: connected, last event id ${daemon.events.lastId}\n\n`);
       streams.open.add(end);
       response.on('close', end);
-      heartbeat = setInterval(() => send(': heartbeat\n\n'), heartbeatMs);
+      heartbeat = setInterval(() => {
+        send(': heartbeat\n\n');
+        // Authorised once at the start is not enough for a stream that stays open for days:
+        // a revoked token, a sign-out or a disabled account ends it at the next heartbeat.
+        void stillAuthorized(request).then((authorized) => authorized || end());
+      }, heartbeatMs);
       heartbeat.unref();
       unsubscribe = daemon.events.subscribe(
         (event: LiveEvent) =>

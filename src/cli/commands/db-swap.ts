@@ -13,6 +13,7 @@ import {
   dbSwap,
   maintenanceEntry,
 } from '../../maintenance/db-swap/swap.ts';
+import { withUnansweredFromControls } from '../../maintenance/db-swap/unanswered-requests.ts';
 import { httpProxySwitch } from '../../maintenance/proxy/http-switch.ts';
 import { natsProxySwitch } from '../../maintenance/proxy/nats-switch.ts';
 import type { ProxySwitch } from '../../maintenance/proxy-switch.ts';
@@ -92,7 +93,7 @@ async function proxySwitchFrom(options: DbSwapCommandOptions): Promise<DbSwapOpt
       : process.env.VIGIL_PROXY_SECRET;
     if (!secret) throw new CliError('--proxy-control needs --proxy-secret-file or env VIGIL_PROXY_SECRET');
     return {
-      proxySwitch: httpProxySwitch({ controls, secret }),
+      proxySwitch: withUnansweredFromControls(httpProxySwitch({ controls, secret }), controls, secret),
       description: `proxies ${controls.join(', ')}`,
     };
   }

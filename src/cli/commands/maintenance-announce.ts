@@ -1,6 +1,7 @@
 import { auditCli } from '../../api/auth/audit.ts';
 import {
   announceMaintenance,
+  cancelMaintenance,
   MaintenanceRequestError,
 } from '../../status/incidents/maintenance-announcements.ts';
 import { maintenanceState } from '../../status/incidents/maintenance-state.ts';
@@ -62,10 +63,16 @@ export async function maintenanceAnnounceCommand(options: AnnounceOptions): Prom
     await auditCli(store, 'maintenance.announce', String(saved.id), {
       title: saved.title,
       downtimeId: saved.downtimeId,
+      createdDowntimeIds: saved.createdDowntimeIds,
     });
+    const tied =
+      saved.createdDowntimeIds.length > 0
+        ? ` (downtime ${saved.createdDowntimeIds.join(', ')})`
+        : saved.downtimeId !== null
+          ? ` (downtime ${saved.downtimeId})`
+          : '';
     process.stdout.write(
-      `maintenance ${saved.id} announced: ${saved.title}, ${iso(saved.startsAt)} to ${iso(saved.endsAt)}` +
-        `${saved.downtimeId !== null ? ` (downtime ${saved.downtimeId})` : ''}\n`,
+      `maintenance ${saved.id} announced: ${saved.title}, ${iso(saved.startsAt)} to ${iso(saved.endsAt)}${tied}\n`,
     );
   } catch (error) {
     if (error instanceof MaintenanceRequestError) throw new CliError(error.message);
@@ -123,11 +130,15 @@ export async function maintenanceCancelCommand(id: string, options: { config: st
   const store = await openStore(model.settings.store);
   try {
     await store.migrate();
-    const n = Number(id);
-    if (!(await store.scheduledMaintenance.cancel(n, Date.now())))
-      throw new CliError(`no announced maintenance ${id} in force (see vigil maintenance list)`);
-    await auditCli(store, 'maintenance.cancel', id);
-    process.stdout.write(`maintenance ${id} cancelled\n`);
+    const { cancelledDowntimeIds } = await cancelMaintenance(store, Number(id), Date.now());
+    await auditCli(store, 'maintenance.cancel', id, { cancelledDowntimeIds });
+    process.stdout.write(
+      `maintenance ${id} cancelled${cancelledDowntimeIds.length > 0 ? `, and its downtime ${cancelledDowntimeIds.join(', ')}` : ''}\n`,
+    );
+  } catch (error) {
+    if (error instanceof MaintenanceRequestError)
+      throw new CliError(`${error.message} (see vigil maintenance list --all)`);
+    throw error;
   } finally {
     await store.close();
   }

@@ -16,6 +16,7 @@ import {
 } from './server-state.ts';
 import type { ServerSession } from './session.ts';
 import { changeMasterSql, setReadOnlySql, waitForPositionSql } from './statements.ts';
+import { waitUntilAnswered } from './unanswered-requests.ts';
 
 export interface SwapSettings {
   primary: ServerSession;
@@ -128,7 +129,16 @@ export class MysqlSwapActions implements SwapActions {
       maxPauseMs: this.settings.maxPauseMs,
     });
     const held = reports.reduce((sum, report) => sum + report.heldRequests, 0);
-    return `${reports.length} prox${reports.length === 1 ? 'y' : 'ies'} paused, ${held} request${held === 1 ? '' : 's'} held`;
+    const paused = `${reports.length} prox${reports.length === 1 ? 'y' : 'ies'} paused, ${held} request${held === 1 ? '' : 's'} held`;
+    const unanswered = proxies.unanswered?.bind(proxies);
+    if (!unanswered) return `${paused}; requests already at the app are not waited for`;
+    const wait = await waitUntilAnswered(unanswered, this.settings.waitTimeoutMs, this.settings);
+    const plural = (n: number) => `${n} request${n === 1 ? '' : 's'}`;
+    if (wait.left === 0)
+      return `${paused}; ${plural(wait.atStart)} already at the app answered in ${wait.ms} ms`;
+    // A request that runs for long (a report, a stuck call) must not hold everyone else
+    // forever: past the wait timeout the swap goes on, and that request may see read_only.
+    return `${paused}; ${plural(wait.left)} still at the app after ${this.settings.waitTimeoutMs / 1000}s: going on without them`;
   }
 
   private async resumeProxies(): Promise<string> {

@@ -80,7 +80,12 @@ export function planSwap(input: PlanInput): SwapStep[] {
     {
       kind: 'pause-proxies',
       title: 'pause the proxies',
-      commands: input.proxies ? [`pause ${input.proxies}`] : [],
+      commands: input.proxies
+        ? [
+            `pause ${input.proxies}`,
+            `wait until the requests already at the app are answered (at most ${input.waitTimeoutMs} ms)`,
+          ]
+        : [],
       ...(input.proxies ? {} : { skip: noProxies }),
     },
     {

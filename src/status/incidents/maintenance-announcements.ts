@@ -13,7 +13,7 @@ import { statusSiteOf } from './settings.ts';
 export class MaintenanceRequestError extends Error {
   constructor(
     message: string,
-    readonly status: 400 | 404 = 400,
+    readonly status: 400 | 404 | 409 = 400,
   ) {
     super(message);
   }
@@ -62,6 +62,7 @@ export async function announceMaintenance(
   if (request.createDowntime && request.downtimeId !== undefined)
     throw new MaintenanceRequestError('give downtime or downtime_id, not both');
   let downtimeId: number | null = null;
+  const created: number[] = [];
   if (request.downtimeId !== undefined) {
     const window = await store.downtimes.get(request.downtimeId);
     if (!window) throw new MaintenanceRequestError(`no downtime ${request.downtimeId}`, 404);
@@ -84,6 +85,7 @@ export async function announceMaintenance(
         createdAt: now,
       });
       downtimeId ??= saved.id;
+      created.push(saved.id);
     }
   }
   return store.scheduledMaintenance.add({
@@ -93,7 +95,27 @@ export async function announceMaintenance(
     startsAt,
     endsAt,
     downtimeId,
+    createdDowntimeIds: created,
     author,
     createdAt: now,
   });
+}
+
+/**
+ * Withdraws an announcement and cancels the downtime windows it created (a window it was only
+ * tied to with downtime_id was scheduled on its own, and stays). Returns the windows cancelled.
+ */
+export async function cancelMaintenance(
+  store: { scheduledMaintenance: ScheduledMaintenanceRecords; downtimes: DowntimeRecords },
+  id: number,
+  now: number,
+): Promise<{ cancelledDowntimeIds: number[] }> {
+  const announced = Number.isSafeInteger(id) && id > 0 ? await store.scheduledMaintenance.get(id) : undefined;
+  if (!announced) throw new MaintenanceRequestError(`no maintenance announcement ${id}`, 404);
+  if (!(await store.scheduledMaintenance.cancel(id, now)))
+    throw new MaintenanceRequestError(`maintenance ${id} was already cancelled`, 409);
+  const cancelledDowntimeIds: number[] = [];
+  for (const downtimeId of announced.createdDowntimeIds)
+    if (await store.downtimes.cancel(downtimeId, now)) cancelledDowntimeIds.push(downtimeId);
+  return { cancelledDowntimeIds };
 }

@@ -196,7 +196,7 @@ class SqliteStore extends StoreReads implements Store {
     this.downtimes = new DowntimeRecords(kysely);
     this.escalations = new Escalations(kysely);
     this.announced = new AnnouncedProblems(kysely);
-    this.availability = new AvailabilityLedger(kysely);
+    this.availability = new AvailabilityLedger(kysely, connection);
     this.maintenance = new MaintenanceRecords(kysely);
     this.auth = new AuthRecords(kysely);
     this.audit = new AuditLog(kysely);

@@ -228,12 +228,11 @@ export function figuresOf(segments: readonly Segment[], period: Span, measuredUn
   let incidents = 0;
   let longestIncidentMs = 0;
   let maintenanceWindows = 0;
-  let incident: Span | undefined;
-  let maintenanceRun: Span | undefined;
-  const endIncident = () => {
-    if (incident) longestIncidentMs = Math.max(longestIncidentMs, incident.end - incident.start);
-    incident = undefined;
-  };
+  // The incident and the maintenance window under way, as plain numbers (no closures or
+  // objects: a year split into days asks for figures hundreds of thousands of times).
+  let incidentStart: number | undefined;
+  let incidentEnd = 0;
+  let maintenanceEnd: number | undefined;
   for (let i = firstEndingAfter(segments, period.start); i < segments.length; i++) {
     const segment = segments[i] as Segment;
     if (segment.start >= period.end) break;
@@ -241,28 +240,29 @@ export function figuresOf(segments: readonly Segment[], period: Span, measuredUn
     const end = Math.min(segment.end, period.end);
     if (end <= start) continue;
     const length = end - start;
-    if (incident && (segment.state !== 'down' || start !== incident.end)) endIncident();
-    if (maintenanceRun && (segment.state !== 'maintenance' || start !== maintenanceRun.end))
-      maintenanceRun = undefined;
+    if (incidentStart !== undefined && (segment.state !== 'down' || start !== incidentEnd)) {
+      longestIncidentMs = Math.max(longestIncidentMs, incidentEnd - incidentStart);
+      incidentStart = undefined;
+    }
+    if (maintenanceEnd !== undefined && (segment.state !== 'maintenance' || start !== maintenanceEnd))
+      maintenanceEnd = undefined;
     if (segment.state === 'unknown') unknownMs += length;
     else if (segment.state === 'maintenance') {
       downtimeMs += length * segment.weight;
       maintenanceMs += length * segment.weight;
-      if (maintenanceRun) maintenanceRun.end = end;
-      else {
-        maintenanceRun = { start, end };
-        maintenanceWindows++;
-      }
+      if (maintenanceEnd === undefined) maintenanceWindows++;
+      maintenanceEnd = end;
     } else {
       downtimeMs += length * segment.weight;
-      if (incident) incident.end = end;
-      else {
-        incident = { start, end };
+      if (incidentStart === undefined) {
+        incidentStart = start;
         incidents++;
       }
+      incidentEnd = end;
     }
   }
-  endIncident();
+  if (incidentStart !== undefined)
+    longestIncidentMs = Math.max(longestIncidentMs, incidentEnd - incidentStart);
   // Time after "now" in a period that is still running is not measured yet.
   unknownMs = Math.min(unknownMs, measuredEnd - period.start);
   const measuredMs = Math.max(0, measuredEnd - period.start - unknownMs);

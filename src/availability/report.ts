@@ -168,8 +168,11 @@ export class AvailabilityReportBuilder {
     // An open record (end null) is still going: it lasts to the end of the measured time, now.
     const segments = classify(sound, this.gaps, this.measured);
     const target = this.frame.targetPercent ?? subject.targetPercent;
+    // The rows of one subject share its subject object, and the rows of one period its
+    // period object: a year by day over a thousand subjects is hundreds of thousands of rows.
+    const shownSubject = { kind: subject.kind, id: subject.id, parent: subject.parent ?? null };
     this.rowsOf[index] = this.periods.map((period) =>
-      rowOf(subject, period.shown, figuresOf(segments, period.span, this.measured.end), target),
+      rowOf(shownSubject, period.shown, figuresOf(segments, period.span, this.measured.end), target),
     );
   }
 
@@ -207,15 +210,15 @@ export function buildAvailabilityReport(input: AvailabilityReportInput): Availab
 }
 
 function rowOf(
-  subject: ReportSubject,
+  subject: AvailabilityRow['subject'],
   period: AvailabilityRow['period'],
   figures: Figures,
   targetPercent: number | undefined,
 ): AvailabilityRow {
   const budget = targetPercent === undefined ? undefined : errorBudget(figures, targetPercent);
   return {
-    subject: { kind: subject.kind, id: subject.id, parent: subject.parent ?? null },
-    period: { ...period },
+    subject,
+    period,
     availabilityPercent: figures.availabilityPercent,
     downtimeMinutes: minutes(figures.downtimeMs),
     maintenanceMinutes: minutes(figures.maintenanceMs),

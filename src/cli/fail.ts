@@ -1,5 +1,4 @@
 import { formatConfigError } from '../config/errors.ts';
-import { loadConfig } from '../config/load.ts';
 import type { Model } from '../model/types.ts';
 
 /** A failure to report in one line (plus details, if any) with a non-zero exit. */
@@ -14,6 +13,8 @@ export class CliError extends Error {
 
 /** Loads the model or fails with every config error printed first. */
 export async function loadModelOrFail(configPath: string): Promise<Model> {
+  // Loaded on demand: every command imports this file, not every command reads the config.
+  const { loadConfig } = await import('../config/load.ts');
   const loaded = await loadConfig(configPath);
   if (loaded.ok) return loaded.model;
   for (const error of loaded.errors) process.stderr.write(`${formatConfigError(error)}\n`);

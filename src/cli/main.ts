@@ -1,60 +1,5 @@
 import { Command, Option } from 'commander';
-import { defaultConfigPath } from '../config/load.ts';
-import { ackCommand } from './commands/ack.ts';
-import { auditCommand } from './commands/audit.ts';
-import { checkConfigCommand } from './commands/check-config.ts';
-import { dbSwapCommand } from './commands/db-swap.ts';
-import { demoCommand } from './commands/demo.ts';
-import { deployListCommand, deployRecordCommand } from './commands/deploy.ts';
-import { downtimeAddCommand, downtimeCancelCommand, downtimeListCommand } from './commands/downtime.ts';
-import { historyCommand } from './commands/history.ts';
-import { impactCommand } from './commands/impact.ts';
-import {
-  incidentEditCommand,
-  incidentHoldCommand,
-  incidentListCommand,
-  incidentPostmortemCommand,
-  incidentPublishCommand,
-  incidentReportCommand,
-  incidentResolveCommand,
-  incidentShowCommand,
-  incidentUpdateCommand,
-} from './commands/incident.ts';
-import {
-  maintenanceAnnounceCommand,
-  maintenanceCancelCommand,
-  maintenanceListCommand,
-} from './commands/maintenance-announce.ts';
-import { locateCommand } from './commands/locate.ts';
-import { notificationsCommand } from './commands/notifications.ts';
-import { oncallCommand } from './commands/oncall.ts';
-import {
-  proxyPauseCommand,
-  proxyResumeCommand,
-  proxyRunCommand,
-  proxyStatusCommand,
-} from './commands/proxy.ts';
-import { reloadCommand } from './commands/reload.ts';
-import { reportAvailabilityCommand } from './commands/report-availability.ts';
-import { reportForecastCommand } from './commands/report-forecast.ts';
-import { reportNoiseCommand } from './commands/report-noise.ts';
-import { runCommand } from './commands/run.ts';
-import { statusCommand } from './commands/status.ts';
-import {
-  statusSiteGenerateCommand,
-  statusSiteServeCommand,
-  statusSiteStatusCommand,
-} from './commands/status-site.ts';
-import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './commands/token.ts';
-import { topologyImportLldpCommand } from './commands/topology-import-lldp.ts';
-import {
-  userAddCommand,
-  userDisableCommand,
-  userListCommand,
-  userPasswdCommand,
-  userRemoveCommand,
-  userRoleCommand,
-} from './commands/user.ts';
+import { defaultConfigPath } from '../config/default-path.ts';
 import { CliError } from './fail.ts';
 
 const collectValues = (value: string, previous: string[] = []) => [...previous, value];
@@ -76,26 +21,26 @@ program
   .description('run the monitoring daemon (SIGHUP reloads the configuration)')
   .addOption(configOption())
   .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
-  .action(runCommand);
+  .action(lazy(() => import('./commands/run.ts'), 'runCommand'));
 
 program
   .command('demo')
   .description('run Vigil with a bundled demo configuration on an embedded SQLite store')
   .option('--listen <host:port>', 'where the demo API listens', '127.0.0.1:8470')
   .option('--data <dir>', 'where the demo keeps its database', '.vigil')
-  .action(demoCommand);
+  .action(lazy(() => import('./commands/demo.ts'), 'demoCommand'));
 
 program
   .command('check-config')
   .description('validate the configuration and print every error with its file and line')
   .addOption(configOption())
-  .action(checkConfigCommand);
+  .action(lazy(() => import('./commands/check-config.ts'), 'checkConfigCommand'));
 
 program
   .command('reload')
   .description('tell the running daemon to load its configuration again')
   .addOption(configOption())
-  .action(reloadCommand);
+  .action(lazy(() => import('./commands/reload.ts'), 'reloadCommand'));
 
 program
   .command('status')
@@ -103,7 +48,7 @@ program
   .addOption(configOption())
   .option('--all', 'show every host and service, not only problems')
   .option('--json', 'print JSON instead of a table')
-  .action(statusCommand);
+  .action(lazy(() => import('./commands/status.ts'), 'statusCommand'));
 
 program
   .command('history')
@@ -112,7 +57,7 @@ program
   .addOption(configOption())
   .option('-n, --limit <count>', 'most recent changes to show', '50')
   .option('--json', 'print JSON instead of a table')
-  .action(historyCommand);
+  .action(lazy(() => import('./commands/history.ts'), 'historyCommand'));
 
 program
   .command('impact')
@@ -120,7 +65,7 @@ program
   .argument('<object...>', 'HOST or HOST/SERVICE, one or more')
   .addOption(configOption())
   .option('--json', 'print JSON instead of text')
-  .action(impactCommand);
+  .action(lazy(() => import('./commands/impact.ts'), 'impactCommand'));
 
 program
   .command('notifications')
@@ -131,7 +76,7 @@ program
   .option('--retry [ids...]', 'queue failed notifications again (all, or the ids given)')
   .option('-n, --limit <count>', 'most recent notifications to show', '50')
   .option('--json', 'print JSON instead of a table')
-  .action(notificationsCommand);
+  .action(lazy(() => import('./commands/notifications.ts'), 'notificationsCommand'));
 
 program
   .command('locate')
@@ -139,7 +84,7 @@ program
   .argument('<host>', 'host name')
   .addOption(configOption())
   .option('--json', 'print JSON instead of text')
-  .action(locateCommand);
+  .action(lazy(() => import('./commands/locate.ts'), 'locateCommand'));
 
 program
   .command('oncall')
@@ -149,7 +94,7 @@ program
   .option('--at <time>', 'ask for another time: 2026-03-16T09:00 (your zone) or with Z / an offset')
   .option('--next <count>', 'how many shifts after the current one to show', '1')
   .option('--json', 'print JSON instead of a table')
-  .action(oncallCommand);
+  .action(lazy(() => import('./commands/oncall.ts'), 'oncallCommand'));
 
 program
   .command('ack')
@@ -161,7 +106,7 @@ program
   .option('--expire <duration>', 'end the acknowledgement after this long (e.g. 2h)')
   .option('--author <name>', 'who acknowledges (default: $USER)')
   .option('--remove', 'remove the acknowledgement of OBJECT instead')
-  .action(ackCommand);
+  .action(lazy(() => import('./commands/ack.ts'), 'ackCommand'));
 
 const downtime = program.command('downtime').description('schedule, list and cancel downtime windows');
 downtime
@@ -179,20 +124,20 @@ downtime
   .option('--children', 'also cover hosts whose parents lead to the target hosts')
   .option('-m, --message <comment>', 'why')
   .option('--author <name>', 'who schedules it (default: $USER)')
-  .action(downtimeAddCommand);
+  .action(lazy(() => import('./commands/downtime.ts'), 'downtimeAddCommand'));
 downtime
   .command('list')
   .description('downtime in force and scheduled')
   .addOption(configOption())
   .option('--all', 'also past and cancelled windows')
   .option('--json', 'print JSON instead of a table')
-  .action(downtimeListCommand);
+  .action(lazy(() => import('./commands/downtime.ts'), 'downtimeListCommand'));
 downtime
   .command('cancel')
   .description('end a downtime window now (it stays on record)')
   .argument('<id>', 'the id shown by vigil downtime list')
   .addOption(configOption())
-  .action(downtimeCancelCommand);
+  .action(lazy(() => import('./commands/downtime.ts'), 'downtimeCancelCommand'));
 
 const incident = program
   .command('incident')
@@ -204,21 +149,21 @@ incident
   .option('--all', 'also resolved and withdrawn incidents')
   .option('-n, --limit <count>', 'most incidents to show', '50')
   .option('--json', 'print JSON instead of a table')
-  .action(incidentListCommand);
+  .action(lazy(() => import('./commands/incident.ts'), 'incidentListCommand'));
 incident
   .command('show')
   .description('one incident: its state, times, causes and updates')
   .argument('<id>', 'incident id')
   .addOption(configOption())
   .option('--json', 'print JSON instead of text')
-  .action(incidentShowCommand);
+  .action(lazy(() => import('./commands/incident.ts'), 'incidentShowCommand'));
 incident
   .command('publish')
   .description('make a draft public now')
   .argument('<id>', 'incident id')
   .addOption(configOption())
   .option('--json', 'print JSON instead of text')
-  .action(incidentPublishCommand);
+  .action(lazy(() => import('./commands/incident.ts'), 'incidentPublishCommand'));
 incident
   .command('hold')
   .description('stop a draft from being published automatically')
@@ -226,7 +171,7 @@ incident
   .addOption(configOption())
   .option('--author <name>', 'who holds it (default: $USER)')
   .option('--json', 'print JSON instead of text')
-  .action(incidentHoldCommand);
+  .action(lazy(() => import('./commands/incident.ts'), 'incidentHoldCommand'));
 incident
   .command('update')
   .description('post an update customers read: investigating, identified, monitoring or resolved')
@@ -236,7 +181,7 @@ incident
   .option('-m, --message <text>', 'what customers should read')
   .option('--author <name>', 'who writes it (default: $USER)')
   .option('--json', 'print JSON instead of text')
-  .action(incidentUpdateCommand);
+  .action(lazy(() => import('./commands/incident.ts'), 'incidentUpdateCommand'));
 incident
   .command('resolve')
   .description('resolve an incident now (a draft never published is withdrawn)')
@@ -245,7 +190,7 @@ incident
   .option('-m, --message <text>', 'the closing message (default: a plain "resolved" note)')
   .option('--author <name>', 'who resolves it (default: $USER)')
   .option('--json', 'print JSON instead of text')
-  .action(incidentResolveCommand);
+  .action(lazy(() => import('./commands/incident.ts'), 'incidentResolveCommand'));
 incident
   .command('edit')
   .description("change an incident's title, impact or components (an edited draft waits for publish)")
@@ -256,7 +201,7 @@ incident
   .option('--components <names>', 'comma-separated component names')
   .option('--author <name>', 'who edits it (default: $USER)')
   .option('--json', 'print JSON instead of text')
-  .action(incidentEditCommand);
+  .action(lazy(() => import('./commands/incident.ts'), 'incidentEditCommand'));
 incident
   .command('postmortem')
   .description('link the postmortem of an incident')
@@ -264,14 +209,16 @@ incident
   .argument('<url>', 'http:// or https:// URL of the postmortem')
   .addOption(configOption())
   .option('--json', 'print JSON instead of text')
-  .action(incidentPostmortemCommand);
+  .action(lazy(() => import('./commands/incident.ts'), 'incidentPostmortemCommand'));
 incident
   .command('report')
-  .description('time from first hard failure to first public post: median, 90th percentile, longest, over the promise')
+  .description(
+    'time from first hard failure to first public post: median, 90th percentile, longest, over the promise',
+  )
   .addOption(configOption())
   .option('--since <time>', 'start: 2026-03-01, a time, or a duration back such as 30d (default: 90d)')
   .option('--json', 'print JSON instead of text')
-  .action(incidentReportCommand);
+  .action(lazy(() => import('./commands/incident.ts'), 'incidentReportCommand'));
 
 const maintenance = program
   .command('maintenance')
@@ -289,20 +236,20 @@ maintenance
   .option('--downtime', "also schedule downtime for the components' hosts and services")
   .option('--downtime-id <id>', 'tie it to an existing downtime window')
   .option('--author <name>', 'who announces it (default: $USER)')
-  .action(maintenanceAnnounceCommand);
+  .action(lazy(() => import('./commands/maintenance-announce.ts'), 'maintenanceAnnounceCommand'));
 maintenance
   .command('list')
   .description('announced maintenance still to come or in progress')
   .addOption(configOption())
   .option('--all', 'also completed and cancelled announcements')
   .option('--json', 'print JSON instead of a table')
-  .action(maintenanceListCommand);
+  .action(lazy(() => import('./commands/maintenance-announce.ts'), 'maintenanceListCommand'));
 maintenance
   .command('cancel')
   .description('withdraw an announcement, and cancel the downtime windows it created (--downtime)')
   .argument('<id>', 'the id shown by vigil maintenance list')
   .addOption(configOption())
-  .action(maintenanceCancelCommand);
+  .action(lazy(() => import('./commands/maintenance-announce.ts'), 'maintenanceCancelCommand'));
 
 const report = program.command('report').description('reports over the stored history');
 report
@@ -322,7 +269,7 @@ report
     'a time period from time_periods: (default: Mon-Fri 09:00-18:00, your zone)',
   )
   .option('--json', 'print JSON instead of text')
-  .action(reportNoiseCommand);
+  .action(lazy(() => import('./commands/report-noise.ts'), 'reportNoiseCommand'));
 report
   .command('availability')
   .description(
@@ -335,7 +282,13 @@ report
   )
   .option('--until <time>', 'end (default: the end of the current period with --period, else now)')
   .addOption(
-    new Option('--period <unit>', 'one row per calendar period').choices(['day', 'week', 'month', 'quarter', 'year']),
+    new Option('--period <unit>', 'one row per calendar period').choices([
+      'day',
+      'week',
+      'month',
+      'quarter',
+      'year',
+    ]),
   )
   .option('--component <name>', 'only this component and the components under it')
   .option('--service <host/service>', 'only this service')
@@ -349,7 +302,7 @@ report
   .addOption(
     new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'),
   )
-  .action(reportAvailabilityCommand);
+  .action(lazy(() => import('./commands/report-availability.ts'), 'reportAvailabilityCommand'));
 
 report
   .command('forecast')
@@ -374,7 +327,7 @@ report
   .option('--min-samples <count>', 'fewer samples than this is "not enough data"', '10')
   .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
   .addOption(configOption())
-  .action(reportForecastCommand);
+  .action(lazy(() => import('./commands/report-forecast.ts'), 'reportForecastCommand'));
 
 const deploy = program.command('deploy').description('record and list deploys (listed beside incidents)');
 deploy
@@ -387,7 +340,7 @@ deploy
   .option('--description <text>', 'what changed')
   .option('--link <url>', 'release notes, pull request or pipeline run (http:// or https://)')
   .addOption(configOption())
-  .action(deployRecordCommand);
+  .action(lazy(() => import('./commands/deploy.ts'), 'deployRecordCommand'));
 deploy
   .command('list')
   .description('deploys, oldest first (the newest --limit of the period)')
@@ -397,7 +350,7 @@ deploy
   .option('-n, --limit <count>', 'most deploys to show', '100')
   .option('--json', 'print JSON instead of a table')
   .addOption(configOption())
-  .action(deployListCommand);
+  .action(lazy(() => import('./commands/deploy.ts'), 'deployListCommand'));
 
 const user = program
   .command('user')
@@ -409,19 +362,19 @@ user
   .requiredOption('--role <role>', 'viewer, operator or admin')
   .option('--password-stdin', 'read the password from standard input (12 characters or more)')
   .addOption(configOption())
-  .action(userAddCommand);
+  .action(lazy(() => import('./commands/user.ts'), 'userAddCommand'));
 user
   .command('list')
   .description('list users, their roles and whether they are disabled')
   .addOption(configOption())
   .option('--json', 'print JSON instead of a table')
-  .action(userListCommand);
+  .action(lazy(() => import('./commands/user.ts'), 'userListCommand'));
 user
   .command('remove')
   .description('remove a user with their sessions and API tokens (the audit log keeps their name)')
   .argument('<name>', 'username')
   .addOption(configOption())
-  .action(userRemoveCommand);
+  .action(lazy(() => import('./commands/user.ts'), 'userRemoveCommand'));
 user
   .command('passwd')
   .description("set a user's password; signs out their sessions")
@@ -429,21 +382,21 @@ user
   .option('--password-stdin', 'read the password from standard input')
   .option('--revoke-tokens', "also revoke the user's API tokens (when the old password may have leaked)")
   .addOption(configOption())
-  .action(userPasswdCommand);
+  .action(lazy(() => import('./commands/user.ts'), 'userPasswdCommand'));
 user
   .command('role')
   .description("change a user's role")
   .argument('<name>', 'username')
   .argument('<role>', 'viewer, operator or admin')
   .addOption(configOption())
-  .action(userRoleCommand);
+  .action(lazy(() => import('./commands/user.ts'), 'userRoleCommand'));
 user
   .command('disable')
   .description('stop a user from signing in (sessions end, tokens stop working); --enable undoes it')
   .argument('<name>', 'username')
   .option('--enable', 'enable the user again')
   .addOption(configOption())
-  .action(userDisableCommand);
+  .action(lazy(() => import('./commands/user.ts'), 'userDisableCommand'));
 
 const token = program.command('token').description('API tokens for scripts, scrapers and integrations');
 token
@@ -454,31 +407,33 @@ token
   .option('--role <role>', "viewer, operator or admin; at most the user's role (default: the user's role)")
   .option('--expires <duration>', 'expire after this long, e.g. 90d (default: never)')
   .addOption(configOption())
-  .action(tokenCreateCommand);
+  .action(lazy(() => import('./commands/token.ts'), 'tokenCreateCommand'));
 token
   .command('list')
   .description('list tokens: id, name, user, role, last use, expiry, revoked')
   .option('--user <name>', "only this user's tokens")
   .option('--json', 'print JSON instead of a table')
   .addOption(configOption())
-  .action(tokenListCommand);
+  .action(lazy(() => import('./commands/token.ts'), 'tokenListCommand'));
 token
   .command('revoke')
   .description('revoke a token: it stops working at the next request')
   .argument('<id>', 'the id shown by vigil token list')
   .addOption(configOption())
-  .action(tokenRevokeCommand);
+  .action(lazy(() => import('./commands/token.ts'), 'tokenRevokeCommand'));
 
 program
   .command('audit')
-  .description('who changed what: sign-ins, acknowledgements, downtime, users, tokens, reloads (newest first)')
+  .description(
+    'who changed what: sign-ins, acknowledgements, downtime, users, tokens, reloads (newest first)',
+  )
   .option('--since <time>', 'from a time (2026-03-01T09:00Z) or a duration ago (7d)')
   .option('--actor <name>', 'only this user (or OS user, or chat user)')
   .option('--action <action>', 'only this action, e.g. acknowledgement.add')
   .option('-n, --limit <count>', 'most entries to show', '100')
   .option('--json', 'print JSON instead of a table')
   .addOption(configOption())
-  .action(auditCommand);
+  .action(lazy(() => import('./commands/audit.ts'), 'auditCommand'));
 
 program
   .command('db-swap')
@@ -529,7 +484,7 @@ program
   .option('--json', 'print the result as JSON')
   .option('-c, --config <path>', 'configuration whose store records the run (env VIGIL_CONFIG)')
   .option('--store <path|url>', 'record the run in this SQLite file or postgres:// store instead')
-  .action(dbSwapCommand);
+  .action(lazy(() => import('./commands/db-swap.ts'), 'dbSwapCommand'));
 
 const statusSite = program
   .command('status-site')
@@ -542,21 +497,25 @@ statusSite
   .option('--snapshot <file>', 'render this JSON status snapshot instead of reading the store')
   .option('--publish', 'then publish it to every configured publisher (once, no background retries)')
   .option('--force', 'write a new generation even if the snapshot did not change')
-  .action(statusSiteGenerateCommand);
+  .action(lazy(() => import('./commands/status-site.ts'), 'statusSiteGenerateCommand'));
 statusSite
   .command('serve')
-  .description('serve the generated site: ETag/304, precompressed gzip and brotli, cache headers; follows regenerations')
+  .description(
+    'serve the generated site: ETag/304, precompressed gzip and brotli, cache headers; follows regenerations',
+  )
   .addOption(configOption())
-  .option('--dir <dir>', 'site directory (default: the configuration\'s)')
+  .option('--dir <dir>', "site directory (default: the configuration's)")
   .option('--listen <host:port>', 'where to listen', '0.0.0.0:8480')
-  .action(statusSiteServeCommand);
+  .action(lazy(() => import('./commands/status-site.ts'), 'statusSiteServeCommand'));
 statusSite
   .command('status')
-  .description('the live generation and, per publisher, the last success, last failure and next retry (exit 2 while one fails)')
+  .description(
+    'the live generation and, per publisher, the last success, last failure and next retry (exit 2 while one fails)',
+  )
   .addOption(configOption())
-  .option('--dir <dir>', 'site directory (default: the configuration\'s)')
+  .option('--dir <dir>', "site directory (default: the configuration's)")
   .option('--json', 'print JSON instead of a table')
-  .action(statusSiteStatusCommand);
+  .action(lazy(() => import('./commands/status-site.ts'), 'statusSiteStatusCommand'));
 
 const topology = program.command('topology').description('derive and inspect the network topology');
 topology
@@ -566,7 +525,7 @@ topology
   )
   .argument('<dir>', 'directory of HOST.json files (lldpctl -f json or -f json0 output)')
   .option('-o, --output <file>', 'where to write the configuration (default: stdout)')
-  .action(topologyImportLldpCommand);
+  .action(lazy(() => import('./commands/topology-import-lldp.ts'), 'topologyImportLldpCommand'));
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const proxy = program
@@ -591,7 +550,7 @@ proxy
   .option('--workers <count>', 'proxy processes sharing the port (default 1)')
   .option('--group <name>', "follow this group's pause state over NATS")
   .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
-  .action(proxyRunCommand);
+  .action(lazy(() => import('./commands/proxy.ts'), 'proxyRunCommand'));
 proxyTargetOptions(
   proxy
     .command('pause')
@@ -599,13 +558,13 @@ proxyTargetOptions(
     .option('--max-hold <duration>', 'longest one request waits before a 503 (e.g. 15s)')
     .option('--max-pause <duration>', 'the pause ends by itself after this long (e.g. 60s)')
     .option('-m, --reason <text>', 'why: shown in logs and status'),
-).action(proxyPauseCommand);
+).action(lazy(() => import('./commands/proxy.ts'), 'proxyPauseCommand'));
 proxyTargetOptions(
   proxy.command('resume').description('release held requests in arrival order and let new ones through'),
-).action(proxyResumeCommand);
+).action(lazy(() => import('./commands/proxy.ts'), 'proxyResumeCommand'));
 proxyTargetOptions(
   proxy.command('status').description('paused or not, requests held now, longest hold, counters'),
-).action(proxyStatusCommand);
+).action(lazy(() => import('./commands/proxy.ts'), 'proxyStatusCommand'));
 
 try {
   await program.parseAsync(process.argv);
@@ -616,4 +575,15 @@ try {
   }
   process.stderr.write(`vigil: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
+}
+
+/**
+ * Loads a command's module only when that command runs, so `vigil --help` and every
+ * command start without loading the daemon, the API and every check kind.
+ */
+function lazy<M, K extends keyof M>(load: () => Promise<M>, name: K): (...args: unknown[]) => Promise<void> {
+  return async (...args) => {
+    const command = (await load())[name] as (...commandArgs: unknown[]) => unknown;
+    await command(...args);
+  };
 }

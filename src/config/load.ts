@@ -15,11 +15,6 @@ export interface ParsedFile {
 
 export type LoadResult = { ok: true; model: Model; files: string[] } | { ok: false; errors: ConfigError[] };
 
-/** The config path the CLI uses when none is given. */
-export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {
-  return env.VIGIL_CONFIG || './vigil.yml';
-}
-
 /** Loads a config file, or every `*.yml` / `*.yaml` file under a directory, and resolves the model. */
 export async function loadConfig(configPath: string): Promise<LoadResult> {
   let files: string[];

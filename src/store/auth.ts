@@ -151,8 +151,7 @@ export class UserRecords {
       .where('username', '=', username)
       .where((eb) => this.keepsAnAdmin(eb, username))
       .executeTakeFirst();
-    if (Number(result.numDeletedRows) === 0)
-      return (await this.get(username)) ? 'last-admin' : 'no-user';
+    if (Number(result.numDeletedRows) === 0) return (await this.get(username)) ? 'last-admin' : 'no-user';
     await this.db.deleteFrom('sessions').where('username', '=', username).execute();
     await this.db.deleteFrom('api_tokens').where('username', '=', username).execute();
     return 'done';
@@ -172,7 +171,9 @@ export class UserRecords {
     return eb.or([
       eb('users.role', '<>', 'admin'),
       eb('users.disabled', '<>', 0),
-      eb.exists(eb.selectFrom(admins.as('other')).select('other.username').where('other.username', '<>', username)),
+      eb.exists(
+        eb.selectFrom(admins.as('other')).select('other.username').where('other.username', '<>', username),
+      ),
     ]);
   }
 

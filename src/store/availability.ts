@@ -188,7 +188,8 @@ export class AvailabilityLedger {
   /**
    * Hands each subject's intervals overlapping [since, until), open ones included, sorted by
    * start, to `visit`, one subject at a time in the order given: what a report reads. The
-   * lists are the visitor's; nobody holds a year of ledger for all subjects at once.
+   * lists are the visitor's. On SQLite each subject is read when its turn comes, so a year
+   * of ledger for a thousand subjects is never held at once.
    */
   async forEachSubject(
     subjects: readonly LedgerSubject[],

@@ -10,8 +10,8 @@ import { hashPassword } from '../../src/api/auth/passwords.ts';
 import type { Daemon } from '../../src/api/daemon.ts';
 import { type ApiOptions, type RunningApi, startApi } from '../../src/api/server.ts';
 import { startDaemon } from '../../src/cli/daemon.ts';
-import { eventually, modelFromYaml, tempDir } from '../helpers/model.ts';
 import { registerDashboard } from '../../web/dashboard.ts';
+import { eventually, modelFromYaml, tempDir } from '../helpers/model.ts';
 import { adminQuery, POSTGRES_URL } from '../store/backends.ts';
 
 const PASSWORD = 'correct horse battery';
@@ -260,7 +260,10 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(made.role, 'viewer', 'defaults to the lesser of the user and the caller');
       assert.equal((await call(h, 'GET', '/api/v1/users', { token: made.token })).status, 403);
       for (const role of ['operator', 'admin']) {
-        const refused = await call(h, 'POST', '/api/v1/tokens', { token: grafana, body: { name: 'y', role } });
+        const refused = await call(h, 'POST', '/api/v1/tokens', {
+          token: grafana,
+          body: { name: 'y', role },
+        });
         assert.equal(refused.status, 403, role);
         assert.match(
           ((await refused.json()) as { error: string }).error,
@@ -285,11 +288,21 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           body: { name: 'forever', expires },
         });
         assert.equal(refused.status, 400, expires);
-        assert.match(((await refused.json()) as { error: string }).error, /body\.expires ".*" is longer than 10 years/);
+        assert.match(
+          ((await refused.json()) as { error: string }).error,
+          /body\.expires ".*" is longer than 10 years/,
+        );
       }
-      const ok = await call(h, 'POST', '/api/v1/tokens', { token: admin, body: { name: 'year', expires: '365d' } });
+      const ok = await call(h, 'POST', '/api/v1/tokens', {
+        token: admin,
+        body: { name: 'year', expires: '365d' },
+      });
       assert.equal(ok.status, 201);
-      assert.equal((await h.daemon.store.auth.tokens.list('ada')).length, 2, 'nothing stored for the refusals');
+      assert.equal(
+        (await h.daemon.store.auth.tokens.list('ada')).length,
+        2,
+        'nothing stored for the refusals',
+      );
     });
 
     it('the last two admins demoted at the same time: one of them stays admin', async () => {
@@ -301,7 +314,9 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         changeUser(h.daemon.store, 'bob', { disabled: true }),
       ]);
       assert.equal(outcomes.filter((o) => typeof o === 'string').length, 1, JSON.stringify(outcomes));
-      const admins = (await h.daemon.store.auth.users.list()).filter((u) => u.role === 'admin' && !u.disabled);
+      const admins = (await h.daemon.store.auth.users.list()).filter(
+        (u) => u.role === 'admin' && !u.disabled,
+      );
       assert.equal(admins.length, 1);
       // Removal too, and directly in the store, where the conditional statement alone must hold.
       await user(h, 'cy', 'admin');
@@ -310,10 +325,14 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(removed.filter((r) => r === true).length, 1, JSON.stringify(removed));
       for (let round = 0; round < 5; round++) {
         await user(h, `x${round}`, 'admin');
-        const enabled = (await h.daemon.store.auth.users.list()).filter((u) => u.role === 'admin' && !u.disabled);
+        const enabled = (await h.daemon.store.auth.users.list()).filter(
+          (u) => u.role === 'admin' && !u.disabled,
+        );
         assert.equal(enabled.length, 2);
         const raced = await Promise.all(
-          enabled.map((u) => h.daemon.store.auth.users.updateKeepingAnAdmin(u.username, { role: 'viewer' }, true)),
+          enabled.map((u) =>
+            h.daemon.store.auth.users.updateKeepingAnAdmin(u.username, { role: 'viewer' }, true),
+          ),
         );
         assert.deepEqual([...raced].sort(), ['done', 'last-admin'], `round ${round}`);
       }
@@ -502,17 +521,16 @@ describe('sqlite: sign-in under load, behind a proxy, and open event streams', (
     assert.equal(statuses.filter((s) => s === 401).length, 5, statuses.join(' '));
     assert.equal(statuses.filter((s) => s === 429).length, 25);
     assert.equal((await signInFrom(h, 'vic', PASSWORD)).status, 429, 'the right password waits too');
-    assert.equal(
-      (await h.daemon.store.audit.list({ limit: 50, action: 'session.login_failed' })).length,
-      5,
-    );
+    assert.equal((await h.daemon.store.audit.list({ limit: 50, action: 'session.login_failed' })).length, 5);
   });
 
   it('a flood of sign-ins runs two password checks at a time and turns the overflow away with 503', async () => {
     // Trusting the loopback proxy gives each try its own address, so no throttle gets in the way.
     const h = await start('sqlite', ', trusted_proxies: [127.0.0.1]');
     const answers = await Promise.all(
-      Array.from({ length: 25 }, (_, i) => signInFrom(h, `nobody${i}`, 'wrong password!!', `198.51.100.${i + 1}`)),
+      Array.from({ length: 25 }, (_, i) =>
+        signInFrom(h, `nobody${i}`, 'wrong password!!', `198.51.100.${i + 1}`),
+      ),
     );
     const busy = answers.filter((a) => a.status === 503);
     assert.ok(busy.length >= 1, `statuses: ${answers.map((a) => a.status).join(' ')}`);

@@ -102,7 +102,10 @@ describe('token lifetimes', () => {
     const now = 1_700_000_000_000;
     assert.equal(tokenExpiry('90d', now, 'body.expires'), now + 90 * 86_400_000);
     assert.equal(tokenExpiry('3650d', now, 'body.expires'), now + MAX_TOKEN_LIFETIME_MS);
-    assert.match(String(tokenExpiry('3651d', now, 'body.expires')), /body\.expires "3651d" is longer than 10 years/);
+    assert.match(
+      String(tokenExpiry('3651d', now, 'body.expires')),
+      /body\.expires "3651d" is longer than 10 years/,
+    );
     assert.match(
       String(tokenExpiry('9999999999999999999999999999999w', now, '--expires')),
       /^--expires "9{31}w" is longer than 10 years/,
@@ -138,12 +141,19 @@ describe('redirect after sign-in', () => {
     assert.equal(safeNext('/hosts/web-1?range=7d#history'), '/hosts/web-1?range=7d#history');
     assert.equal(safeNext(undefined), '/');
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string().map((t) => `/${t}`), fc.webPath()), (next) => {
-        const kept = safeNext(next);
-        assert.ok(kept.startsWith('/') && !kept.startsWith('//'), `${JSON.stringify(next)} -> ${kept}`);
-        assert.doesNotMatch(kept, /[\u0000-\u001f\\]/);
-        assert.equal(new URL(kept, origin).origin, origin, `${JSON.stringify(next)} -> ${kept}`);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string().map((t) => `/${t}`),
+          fc.webPath(),
+        ),
+        (next) => {
+          const kept = safeNext(next);
+          assert.ok(kept.startsWith('/') && !kept.startsWith('//'), `${JSON.stringify(next)} -> ${kept}`);
+          assert.doesNotMatch(kept, /[\u0000-\u001f\\]/);
+          assert.equal(new URL(kept, origin).origin, origin, `${JSON.stringify(next)} -> ${kept}`);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -153,7 +163,10 @@ describe('redirect after sign-in', () => {
     assert.match(script, /location\.assign\(sameSitePath\(form\.dataset\.next\)\)/);
     const body = /function sameSitePath\(next\) \{([\s\S]*?)\n {2}\}\n/.exec(script)?.[1];
     assert.ok(body, 'sameSitePath is in dashboard.js');
-    const sameSitePath = new Function('location', 'next', body) as (l: { origin: string }, n: string) => string;
+    const sameSitePath = new Function('location', 'next', body) as (
+      l: { origin: string },
+      n: string,
+    ) => string;
     const here = { origin };
     assert.equal(sameSitePath(here, '/\t/evil.example'), '/');
     assert.equal(sameSitePath(here, '/\\evil.example'), '/');
@@ -164,9 +177,9 @@ describe('redirect after sign-in', () => {
 
 describe('trusted proxies', () => {
   const settings = (yaml: string) =>
-    modelFromYaml(`settings:\n  listen: ""\n  api: { trusted_proxies: ${yaml} }\nhosts: [{ name: h }]\n`).settings
-      .api;
-  it('a list of addresses and ranges, or a count of proxies, becomes Fastify\'s trustProxy', () => {
+    modelFromYaml(`settings:\n  listen: ""\n  api: { trusted_proxies: ${yaml} }\nhosts: [{ name: h }]\n`)
+      .settings.api;
+  it("a list of addresses and ranges, or a count of proxies, becomes Fastify's trustProxy", () => {
     assert.deepEqual(trustProxyOption(settings('[127.0.0.1, "10.0.0.0/8", "::1", loopback]')), [
       '127.0.0.1',
       '10.0.0.0/8',
@@ -175,7 +188,8 @@ describe('trusted proxies', () => {
     ]);
     const hops = trustProxyOption(settings('2'));
     assert.equal(typeof hops, 'function');
-    if (typeof hops === 'function') assert.deepEqual([hops('x', 0), hops('x', 1), hops('x', 2)], [true, true, false]);
+    if (typeof hops === 'function')
+      assert.deepEqual([hops('x', 0), hops('x', 1), hops('x', 2)], [true, true, false]);
     assert.equal(trustProxyOption(settings('[]')), false);
     assert.equal(trustProxyOption(undefined), false, 'no proxy is trusted unless configured');
   });
@@ -321,7 +335,10 @@ describe('password checks', () => {
 
   it('a failing check frees its turn', async () => {
     const checks = new PasswordChecks({ concurrent: 1, queued: 1 });
-    await assert.rejects(checks.run(() => Promise.reject(new Error('scrypt failed'))), /scrypt failed/);
+    await assert.rejects(
+      checks.run(() => Promise.reject(new Error('scrypt failed'))),
+      /scrypt failed/,
+    );
     assert.deepEqual(await checks.run(async () => 1), { done: 1 });
   });
 });
@@ -426,18 +443,36 @@ describe('CLI', () => {
     await writeFile(file, 'settings: { listen: "" }\nhosts: [{ name: h }]\n');
     const password = 'correct horse battery';
     assert.equal(
-      (await vigilWithInput(['user', 'add', 'ada', '--role', 'admin', '--password-stdin', '-c', file], password))
-        .code,
+      (
+        await vigilWithInput(
+          ['user', 'add', 'ada', '--role', 'admin', '--password-stdin', '-c', file],
+          password,
+        )
+      ).code,
       0,
     );
-    const huge = await vigil(['token', 'create', '--user', 'ada', '--name', 'x', '--expires', '99999999w', '-c', file]);
+    const huge = await vigil([
+      'token',
+      'create',
+      '--user',
+      'ada',
+      '--name',
+      'x',
+      '--expires',
+      '99999999w',
+      '-c',
+      file,
+    ]);
     assert.equal(huge.code, 1);
     assert.match(huge.stderr, /--expires "99999999w" is longer than 10 years/);
     const made = await vigil(['token', 'create', '--user', 'ada', '--name', 'ci', '-c', file]);
     assert.equal(made.code, 0, made.stderr);
     const id = parseApiToken(made.stdout.trim())?.id as string;
 
-    const plain = await vigilWithInput(['user', 'passwd', 'ada', '--password-stdin', '-c', file], `${password} 2`);
+    const plain = await vigilWithInput(
+      ['user', 'passwd', 'ada', '--password-stdin', '-c', file],
+      `${password} 2`,
+    );
     assert.equal(plain.code, 0, plain.stderr);
     assert.match(plain.stdout, /API tokens still work \(--revoke-tokens revokes them\)/);
     const store = await openSqliteStore(path.join(dir, 'vigil.db'));

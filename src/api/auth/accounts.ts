@@ -1,7 +1,7 @@
+import { parseDuration } from '../../model/duration.ts';
 import type { AuditVia } from '../../store/audit.ts';
 import type { ApiTokenRecord, UserRecord } from '../../store/auth.ts';
 import type { Store } from '../../store/store.ts';
-import { parseDuration } from '../../model/duration.ts';
 import type { Role } from '../access.ts';
 import { hashPassword, passwordProblem } from './passwords.ts';
 import { lesserRole, storedRole } from './roles.ts';
@@ -127,10 +127,7 @@ const pending = new WeakMap<Store, Promise<unknown>>();
 function oneAtATime<T>(store: Store, work: () => Promise<T>): Promise<T> {
   const previous = pending.get(store) ?? Promise.resolve();
   const next = previous.then(work, work);
-  pending.set(
-    store,
-    next.catch(() => undefined),
-  );
+  pending.set(store, next.catch(() => undefined));
   return next;
 }
 

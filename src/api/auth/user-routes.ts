@@ -84,7 +84,11 @@ export function registerUserRoutes(app: FastifyInstance, daemon: Daemon): void {
       await audit(daemon, request, 'user.change', username, {
         ...rest,
         ...(newPassword !== undefined
-          ? { password: 'changed', sessionsEnded: changed.sessionsEnded, tokensRevoked: changed.tokensRevoked }
+          ? {
+              password: 'changed',
+              sessionsEnded: changed.sessionsEnded,
+              tokensRevoked: changed.tokensRevoked,
+            }
           : {}),
       });
       return {

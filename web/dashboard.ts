@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { csrfTokenOf } from '../src/api/auth/guard.ts';
 import type { Daemon } from '../src/api/daemon.ts';
+import type { LiveState } from '../src/api/live-state.ts';
 import { registerAssets } from './assets.ts';
 import { html } from './html.ts';
 import { type PageContext, renderPage, sendFragment, sendPage } from './layout.ts';
@@ -12,7 +13,6 @@ import { objectPage } from './pages/object.ts';
 import { oncallPage } from './pages/oncall.ts';
 import { problemsFragment, problemsPage, problemsView } from './pages/problems.ts';
 import { topologyPage } from './pages/topology.ts';
-import { ProblemCache } from './problem-cache.ts';
 
 // The web dashboard, served by the daemon itself: server-rendered pages, htmx for the
 // parts that refresh, and the JSON API for every action. Nothing here writes state; the
@@ -38,8 +38,7 @@ function notFound(request: FastifyRequest, reply: FastifyReply, what: string): F
   return sendPage(reply, renderPage(contextOf(request), { title: 'Not found', section: 'hosts', main }), 404);
 }
 
-export function registerDashboard(app: FastifyInstance, daemon: Daemon): void {
-  const problems = new ProblemCache(daemon);
+export function registerDashboard(app: FastifyInstance, daemon: Daemon, problems: LiveState): void {
   void app.register(async (scope) => registerAssets(scope));
 
   app.get('/login', { config: publicPage }, async (request, reply) =>

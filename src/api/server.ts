@@ -7,6 +7,7 @@ import type { Daemon } from './daemon.ts';
 import { registerDeployRoutes } from './deploy-routes.ts';
 import { registerForecastRoutes } from './forecast-routes.ts';
 import { registerIncidentRoutes } from './incident-routes.ts';
+import { LiveState } from './live-state.ts';
 import { registerOpenApi, registerOpenApiRoute } from './openapi.ts';
 import { registerReportRoutes } from './report-routes.ts';
 import { errorResponse, stateRowSchema } from './routes/common.ts';
@@ -17,7 +18,8 @@ import { registerSubscriberRoutes } from './subscriber-routes.ts';
 import { registerSuppressionRoutes } from './suppression-routes.ts';
 
 /** Adds routes to the API (the web dashboard does); called after the API's own routes. */
-export type RouteRegistrar = (app: FastifyInstance, daemon: Daemon) => void;
+/** Adds routes beside the API's (the dashboard), sharing its view of the live state. */
+export type RouteRegistrar = (app: FastifyInstance, daemon: Daemon, live: LiveState) => void;
 
 export interface ApiOptions {
   /** Extra routes, e.g. the dashboard's pages; the API itself does not import them. */
@@ -83,7 +85,9 @@ export async function startApi(
   );
 
   // /api/v1: problems, hosts, services, history, perfdata, notifications, live events, results.
-  const v1 = registerV1Routes(app, daemon, options.events ? { events: options.events } : {});
+  const live = new LiveState(daemon);
+  app.addHook('onClose', async () => live.unsubscribe());
+  const v1 = registerV1Routes(app, daemon, live, options.events ? { events: options.events } : {});
   registerOpenApiRoute(app);
 
   app.get<{ Params: { '*': string } }>(
@@ -121,7 +125,7 @@ export async function startApi(
   registerIncidentRoutes(app, daemon);
   registerSubscriberRoutes(app, daemon);
 
-  for (const register of options.registrars ?? []) register(app, daemon);
+  for (const register of options.registrars ?? []) register(app, daemon, live);
 
   await app.listen({ host, port });
   const bound = app.server.address();

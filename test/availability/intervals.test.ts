@@ -108,6 +108,40 @@ test('figures match a minute-by-minute reference on generated ledgers', () => {
   );
 });
 
+test('long ledgers, sorted by start as the store hands them over or in any order, match the reference', () => {
+  // A year of history is hundreds of intervals per subject, mostly in order with a few
+  // overlaps and monitoring gaps: the sweep must not depend on the order it is given.
+  fc.assert(
+    fc.property(
+      fc
+        .array(interval(1500), { minLength: 20, maxLength: 120 })
+        .chain((intervals) =>
+          fc
+            .shuffledSubarray(intervals, { minLength: intervals.length, maxLength: intervals.length })
+            .map((shuffled) => ({ sorted: [...intervals].sort((a, b) => a.start - b.start), shuffled })),
+        ),
+      fc.array(minuteSpan(1500), { maxLength: 3 }),
+      ({ sorted, shuffled }, gaps) => {
+        const window = { start: 0, end: 1500 * MINUTE };
+        const expected = reference(sorted, gaps, window);
+        const segments = classify(sorted, gaps, window);
+        assert.deepEqual(classify(shuffled, gaps, window), segments);
+        const figures = figuresOf(segments, window);
+        assert.ok(
+          close(figures.downtimeMs, expected.downtime),
+          `${figures.downtimeMs} vs ${expected.downtime}`,
+        );
+        assert.ok(close(figures.maintenanceMs, expected.maintenance));
+        assert.equal(figures.unknownMs, expected.unknown);
+        assert.equal(figures.incidents, expected.incidents);
+        assert.equal(figures.longestIncidentMs, expected.longest);
+        assert.equal(figures.maintenanceWindows, expected.maintenanceWindows);
+      },
+    ),
+    { numRuns: 60 },
+  );
+});
+
 test('overlapping outages count once: the downtime is the length of their union', () => {
   fc.assert(
     fc.property(fc.array(minuteSpan(10_000), { minLength: 1, maxLength: 30 }), (spans) => {

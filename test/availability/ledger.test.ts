@@ -2,12 +2,18 @@
 // downtime windows, restarts after a crash; and the report computed from what was stored.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
 import pino from 'pino';
 import { LedgerKeeper } from '../../src/availability/ledger-keeper.ts';
 import type { AvailabilityRow } from '../../src/availability/report.ts';
 import { availabilityOptions, loadAvailabilityReport } from '../../src/availability/report-loader.ts';
 import type { ObjectState, StateEvent } from '../../src/model/types.ts';
-import type { LedgerKind, LedgerRecord } from '../../src/store/availability.ts';
+import type {
+  LedgerInterval,
+  LedgerKind,
+  LedgerRecord,
+  LedgerSubject,
+} from '../../src/store/availability.ts';
 import type { Store } from '../../src/store/store.ts';
 import { modelFromYaml } from '../helpers/model.ts';
 import { backends } from '../store/backends.ts';
@@ -121,6 +127,95 @@ for (const backend of backends) {
       assert.deepEqual(await ledger.runs(), [
         { id: run, startedAt: at(0), lastSeenAt: at(2), stoppedAt: at(2) },
       ]);
+    });
+
+    test('a report reads each subject its own intervals overlapping the period, sorted by start', async () => {
+      const store = await backend.open();
+      const ledger = store.availability;
+      let round = 0;
+      const stored = fc.record({
+        subject: fc.constantFrom(0, 1, 2, 3),
+        kind: fc.constantFrom<LedgerKind>('outage', 'degraded', 'partial', 'maintenance', 'unknown'),
+        start: fc.integer({ min: 0, max: 300 }),
+        length: fc.option(fc.integer({ min: 0, max: 60 }), { nil: null }),
+      });
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(stored, { maxLength: 25 }),
+          fc.integer({ min: 0, max: 300 }),
+          fc.integer({ min: 1, max: 200 }),
+          async (rows, since, length) => {
+            // Fresh names each round: what earlier rounds stored is never asked for.
+            round++;
+            const subjects: LedgerSubject[] = [
+              { kind: 'service', id: `r${round}/a` },
+              { kind: 'host', id: `r${round}/a` },
+              { kind: 'component', id: `r${round}/a` },
+              { kind: 'service', id: `r${round}/b` },
+            ];
+            const written = rows.map((row, index) => ({
+              subjectKind: subjects[row.subject]?.kind ?? 'service',
+              subjectId: subjects[row.subject]?.id ?? '',
+              kind: row.kind,
+              cause: `cause ${index}`,
+              weight: 1,
+              start: at(row.start),
+              end: row.length === null ? null : at(row.start + row.length),
+            }));
+            await ledger.open(written);
+            await ledger.close(written.flatMap((w) => (w.end === null ? [] : [{ ...w, end: w.end }])));
+            const window = { since: at(since), until: at(since + length) };
+            const expected = (subject: LedgerSubject) =>
+              written
+                .filter(
+                  (w) =>
+                    w.subjectKind === subject.kind &&
+                    w.subjectId === subject.id &&
+                    w.start < window.until &&
+                    (w.end === null || w.end > window.since),
+                )
+                .map((w) => `${w.kind} ${w.start} ${w.end}`)
+                .sort();
+            const read = async (asked: LedgerSubject[]) => {
+              const lists: LedgerInterval[][] = [];
+              await ledger.forEachSubject(asked, window.since, window.until, (index, intervals) => {
+                lists[index] = intervals;
+              });
+              return lists;
+            };
+            // The subjects once, then one asked twice and one with no history; then among more
+            // subjects than a query names one by one.
+            const asked = [
+              ...subjects,
+              subjects[0] as LedgerSubject,
+              { kind: 'service' as const, id: 'nobody' },
+            ];
+            const filler = Array.from({ length: 520 }, (_, i) => ({
+              kind: 'host' as const,
+              id: `filler-${i}`,
+            }));
+            for (const [lists, all] of [
+              [await read(asked), asked],
+              [(await read([...filler, ...asked])).slice(filler.length), asked],
+            ] as const) {
+              assert.equal(lists.length, all.length);
+              all.forEach((subject, index) => {
+                const intervals = lists[index] ?? [];
+                for (let i = 1; i < intervals.length; i++)
+                  assert.ok(
+                    (intervals[i - 1] as LedgerInterval).start <= (intervals[i] as LedgerInterval).start,
+                  );
+                assert.deepEqual(
+                  intervals.map((r) => `${r.kind} ${r.start} ${r.end}`).sort(),
+                  expected(subject),
+                  `${subject.kind} ${subject.id}`,
+                );
+              });
+            }
+          },
+        ),
+        { numRuns: 15 },
+      );
     });
 
     test('hard states, downtime and restarts give exact intervals, and the report counts them honestly', async () => {

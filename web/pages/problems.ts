@@ -1,11 +1,11 @@
 import { withBadges } from '../../src/alerting/badges.ts';
 import type { Daemon } from '../../src/api/daemon.ts';
+import type { LiveState } from '../../src/api/live-state.ts';
 import type { StateRow } from '../../src/model/problems.ts';
 import type { ProblemGroup } from '../../src/topology/problem-groups.ts';
 import { formatAge, locationText, objectHref, objectLink, pageNumber, pager, stateBadge } from '../format.ts';
 import { type Html, html } from '../html.ts';
 import { holds, type PageContext, renderPage } from '../layout.ts';
-import type { ProblemCache } from '../problem-cache.ts';
 
 // The front page: what is wrong now, one entry per root cause, with what it explains folded
 // beneath it. It must stay fast with thousands of problems, so it renders one page of causes
@@ -24,12 +24,14 @@ export interface ProblemsView {
 }
 
 export function problemsView(
-  cache: ProblemCache,
+  live: LiveState,
   daemon: Daemon,
   pageText: string | undefined,
   now: number,
 ): ProblemsView {
-  const { groups: all, explained } = cache.current(now);
+  const all = live.problemGroups();
+  const explained = new Set<string>();
+  for (const group of all) for (const row of group.affected) explained.add(row.object);
   const pages = Math.max(1, Math.ceil(all.length / CAUSES_PER_PAGE));
   const page = Math.min(pageNumber(pageText), pages);
   // Badges only for the causes shown (each is a lookup, and there may be thousands), on
@@ -41,7 +43,7 @@ export function problemsView(
     daemon.suppressions,
     now,
   );
-  return { groups, page, pages, totalCauses: all.length, totalExplained: explained, now };
+  return { groups, page, pages, totalCauses: all.length, totalExplained: explained.size, now };
 }
 
 export function problemsPage(context: PageContext, daemon: Daemon, view: ProblemsView): Html {

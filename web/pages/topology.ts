@@ -1,9 +1,9 @@
 import type { Daemon } from '../../src/api/daemon.ts';
+import type { LiveState } from '../../src/api/live-state.ts';
 import type { Host } from '../../src/model/types.ts';
 import { objectHref, shownState } from '../format.ts';
 import { type Html, html } from '../html.ts';
 import { type PageContext, renderPage } from '../layout.ts';
-import type { ProblemCache } from '../problem-cache.ts';
 import { layoutTopology } from '../topology-layout.ts';
 
 // The network as a picture: core switches on top, top-of-rack switches, then hosts, each
@@ -43,7 +43,7 @@ export function hostsToDraw(hosts: ReadonlyMap<string, Host>, filter: TopologyFi
 export function topologyPage(
   context: PageContext,
   daemon: Daemon,
-  problems: ProblemCache,
+  problems: LiveState,
   filter: TopologyFilter,
 ): Html {
   const model = daemon.engine.currentModel;
@@ -56,8 +56,8 @@ export function topologyPage(
   const hosts = hostsToDraw(model.hosts, filter);
   const roots = new Set(
     problems
-      .current(Date.now())
-      .groups.map((g) => g.cause)
+      .problemGroups()
+      .map((g) => g.cause)
       .filter((c) => c.service === null)
       .map((c) => c.object),
   );

@@ -127,7 +127,10 @@ const pending = new WeakMap<Store, Promise<unknown>>();
 function oneAtATime<T>(store: Store, work: () => Promise<T>): Promise<T> {
   const previous = pending.get(store) ?? Promise.resolve();
   const next = previous.then(work, work);
-  pending.set(store, next.catch(() => undefined));
+  pending.set(
+    store,
+    next.catch(() => undefined),
+  );
   return next;
 }
 

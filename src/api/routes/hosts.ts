@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ObjectState } from '../../model/types.ts';
 import type { Daemon } from '../daemon.ts';
+import type { LiveState } from '../live-state.ts';
 import { BadQuery, pageOf, parseSort, type SortKey } from '../pagination.ts';
 import {
   errorResponse,
@@ -11,7 +12,6 @@ import {
   pageResponse,
   stateRowSchema,
 } from './common.ts';
-import type { LiveState } from './live-state.ts';
 import { hostItem, modelIndex, objectDetail, serviceItem } from './object-views.ts';
 
 const SORT_FIELDS = ['name', 'state', 'since', 'last_check'] as const;

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Daemon } from '../daemon.ts';
+import type { LiveState } from '../live-state.ts';
 import { type EventStreamOptions, EventStreams, registerEventRoutes } from './events.ts';
 import { registerHistoryRoutes } from './history.ts';
 import { registerHostRoutes } from './hosts.ts';
-import { LiveState } from './live-state.ts';
 import { apiMetricLines, RequestCounts } from './metrics.ts';
 import { registerNotificationRoutes } from './notifications.ts';
 import { registerOncallRoutes } from './oncall.ts';
@@ -22,13 +22,12 @@ export interface V1Routes {
 export function registerV1Routes(
   app: FastifyInstance,
   daemon: Daemon,
+  live: LiveState,
   options: { events?: EventStreamOptions } = {},
 ): V1Routes {
-  const live = new LiveState(daemon);
   const streams = new EventStreams();
   const requests = new RequestCounts();
   requests.register(app);
-  app.addHook('onClose', async () => live.unsubscribe());
   registerProblemRoutes(app, daemon, live);
   registerHostRoutes(app, daemon, live);
   registerServiceRoutes(app, daemon, live);

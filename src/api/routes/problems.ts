@@ -2,9 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { withBadges } from '../../alerting/badges.ts';
 import { describeState, type StateRow } from '../../model/problems.ts';
 import type { Daemon } from '../daemon.ts';
+import type { LiveState } from '../live-state.ts';
 import { BadQuery, decodeCursor, encodeCursor } from '../pagination.ts';
 import { errorResponse, pageQueryProperties, stateRowSchema } from './common.ts';
-import type { LiveState } from './live-state.ts';
 
 const problemGroupSchema = {
   type: 'object',

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Daemon } from '../daemon.ts';
+import type { LiveState } from '../live-state.ts';
 import { BadQuery, pageOf, parseSort } from '../pagination.ts';
 import {
   errorResponse,
@@ -10,7 +11,6 @@ import {
   stateRowSchema,
 } from './common.ts';
 import { checkStates, detailProperties, sortKeyOf } from './hosts.ts';
-import type { LiveState } from './live-state.ts';
 import { modelIndex, objectDetail, serviceItem } from './object-views.ts';
 
 const SORT_FIELDS = ['name', 'host', 'state', 'since', 'last_check'] as const;

@@ -1,6 +1,5 @@
-import type { ProblemGroup } from '../../topology/problem-groups.ts';
-import { problemGroups } from '../../topology/problem-groups.ts';
-import type { Daemon } from '../daemon.ts';
+import { type ProblemGroup, problemGroups } from '../topology/problem-groups.ts';
+import type { Daemon } from './daemon.ts';
 
 /**
  * Grouping every problem by root cause is a pass over every object (hundreds of ms with

@@ -10,17 +10,17 @@ import { Suppressions } from '../alerting/suppressions.ts';
 import type { Daemon, ReloadOutcome } from '../api/daemon.ts';
 import { EventBus, publishProblems, publishStateEvents, publishSuppressionAlerts } from '../api/events.ts';
 import { startApi } from '../api/server.ts';
-import { statusParts } from '../status/incidents/daemon-parts.ts';
-import { subscriberChannels } from '../status/subscribers/channels.ts';
-import { StatusSiteKeeper } from '../status/site/keeper.ts';
-import { siteDirOf } from '../status/site/site-dir.ts';
-import { loadStatusSnapshot } from '../status/snapshot-builder.ts';
 import { LedgerKeeper } from '../availability/ledger-keeper.ts';
 import { Spawner } from '../checks/plugin/spawner.ts';
 import { formatConfigError } from '../config/errors.ts';
 import { loadConfig } from '../config/load.ts';
 import { Engine, type ReloadSummary } from '../engine/engine.ts';
 import type { Model } from '../model/types.ts';
+import { statusParts } from '../status/incidents/daemon-parts.ts';
+import { StatusSiteKeeper } from '../status/site/keeper.ts';
+import { siteDirOf } from '../status/site/site-dir.ts';
+import { loadStatusSnapshot } from '../status/snapshot-builder.ts';
+import { subscriberChannels } from '../status/subscribers/channels.ts';
 import { openStore } from '../store/index.ts';
 import { DELIVERED_RETENTION_MS } from '../store/outbox.ts';
 import type { Store } from '../store/store.ts';
@@ -77,7 +77,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     log,
   });
   const statusSiteWanted = () =>
-    engine.currentModel.components.size > 0 || (engine.currentModel.settings.statusSite?.publishers?.length ?? 0) > 0;
+    engine.currentModel.components.size > 0 ||
+    (engine.currentModel.settings.statusSite?.publishers?.length ?? 0) > 0;
   status.incidents.onPublicChange(() => {
     if (statusSiteWanted()) statusSite.requestRegeneration();
   });

@@ -223,7 +223,9 @@ export const settingsSchema = z.strictObject({
   status_site: z
     .strictObject({
       title: z.string().min(1, 'title is empty').max(200).optional(),
-      site_url: z.url({ protocol: /^https?$/, error: 'site_url must be a full http:// or https:// URL' }).optional(),
+      site_url: z
+        .url({ protocol: /^https?$/, error: 'site_url must be a full http:// or https:// URL' })
+        .optional(),
       time_zone: z.string().min(1).optional(),
       /** A draft incident goes public this long after it was opened, unless held. */
       publish_delay: duration.optional(),
@@ -245,7 +247,9 @@ export const settingsSchema = z.strictObject({
           /** Unconfirmed e-mail subscriptions are forgotten after this long. */
           confirm_within: positiveDuration.optional(),
           /** Where the daemon's public /status/confirm and /status/unsubscribe answer (default: public_url). */
-          link_base: z.url({ protocol: /^https?$/, error: 'link_base must be a full http:// or https:// URL' }).optional(),
+          link_base: z
+            .url({ protocol: /^https?$/, error: 'link_base must be a full http:// or https:// URL' })
+            .optional(),
           /** Anyone may subscribe a webhook (default: only operators, since the daemon POSTs to it). */
           public_webhooks: z.boolean().optional(),
           /** Webhooks may reach loopback, private and link-local addresses (default: public addresses only). */

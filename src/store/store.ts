@@ -1,8 +1,8 @@
 import type { CheckResult, ObjectState, StateEvent, StateEventKind } from '../model/types.ts';
 import type { AnnouncedProblems } from './announced.ts';
-import type { AvailabilityLedger } from './availability.ts';
 import type { AuditLog } from './audit.ts';
 import type { AuthRecords } from './auth.ts';
+import type { AvailabilityLedger } from './availability.ts';
 import type { DeployRecords } from './deploys.ts';
 import type { Escalations } from './escalations.ts';
 import type { IncidentRecords, ScheduledMaintenanceRecords } from './incidents.ts';

@@ -10,16 +10,15 @@
 import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { AnnouncedProblems } from '../announced.ts';
-import { AvailabilityLedger } from '../availability.ts';
 import { AuditLog } from '../audit.ts';
 import { AuthRecords } from '../auth.ts';
+import { AvailabilityLedger } from '../availability.ts';
 import { DeployRecords } from '../deploys.ts';
 import { Escalations } from '../escalations.ts';
 import { IncidentRecords, ScheduledMaintenanceRecords } from '../incidents.ts';
 import { MaintenanceRecords } from '../maintenance.ts';
 import { migrateToLatest } from '../migrations.ts';
 import { Outbox } from '../outbox.ts';
-import { SubscriberRecords } from '../subscribers.ts';
 import { StoreReads } from '../queries.ts';
 import {
   bucketHourly,
@@ -32,6 +31,7 @@ import {
 } from '../retention.ts';
 import { encodeRecentStates, hostOf, latestStates, ms, type VigilDatabase } from '../schema.ts';
 import type { MaintenanceReport, Store, StoreBatch } from '../store.ts';
+import { SubscriberRecords } from '../subscribers.ts';
 import { AcknowledgementRecords, DowntimeRecords } from '../suppressions.ts';
 
 export interface PostgresStoreOptions {

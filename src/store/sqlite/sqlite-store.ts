@@ -17,16 +17,15 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { ObjectState, StateEvent } from '../../model/types.ts';
 import { AnnouncedProblems } from '../announced.ts';
-import { AvailabilityLedger } from '../availability.ts';
 import { AuditLog } from '../audit.ts';
 import { AuthRecords } from '../auth.ts';
+import { AvailabilityLedger } from '../availability.ts';
 import { DeployRecords } from '../deploys.ts';
 import { Escalations } from '../escalations.ts';
 import { IncidentRecords, ScheduledMaintenanceRecords } from '../incidents.ts';
 import { MaintenanceRecords } from '../maintenance.ts';
 import { migrateToLatest } from '../migrations.ts';
 import { Outbox } from '../outbox.ts';
-import { SubscriberRecords } from '../subscribers.ts';
 import { StoreReads } from '../queries.ts';
 import {
   bucketHourly,
@@ -39,6 +38,7 @@ import {
 } from '../retention.ts';
 import { encodeRecentStates, hostOf, latestStates, ms, type VigilDatabase } from '../schema.ts';
 import type { MaintenanceReport, Store, StoreBatch } from '../store.ts';
+import { SubscriberRecords } from '../subscribers.ts';
 import { AcknowledgementRecords, DowntimeRecords } from '../suppressions.ts';
 
 /** How long a statement waits for another process's lock (a backup, the CLI) before failing. */

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFile, mkdir } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { browserMissing, launchChromium, screenshotPath } from './browser.ts';
 import { type DashboardDaemon, HOSTILE_OUTPUT, startDashboardDaemon } from './dashboard-daemon.ts';
@@ -191,9 +189,6 @@ test('an operator signs in, sees a failure live, acknowledges it, schedules down
   assert.match(page.url(), /\/login\?next=%2Fhosts/, 'signed out: pages need signing in again');
 
   assert.deepEqual(problems, [], 'no script errors and no Content-Security-Policy violations');
-  const docs = fileURLToPath(new URL('../../docs/images/', import.meta.url));
-  await mkdir(docs, { recursive: true });
-  await copyFile(screenshotPath('problems'), `${docs}dashboard.png`);
 });
 
 test('a viewer sees problems but no actions', { skip }, async () => {

@@ -144,8 +144,8 @@ export function classify(
   }
   for (const gap of monitoringGaps) add(gap.start, gap.end, GAP, 0);
 
-  // A sweep over the instants where something starts or ends. Ledger rows come sorted by
-  // start and rarely overlap, so both orders are (nearly) sorted already.
+  // A sweep over the instants where something starts or ends, each instant's changes all
+  // applied before the stretch up to the next one is classified.
   const byStart = ascending(starts);
   const byEnd = ascending(ends);
   // Few intervals of one subject overlap at once: plain arrays of active weights suffice.

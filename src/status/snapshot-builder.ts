@@ -1,8 +1,10 @@
 import { localDayOf, startOfLocalDay } from '../availability/periods.ts';
 import type { AvailabilityRow } from '../availability/report.ts';
 import { availabilityOptions, loadAvailabilityReport } from '../availability/report-loader.ts';
+import { componentDeployNames, deploysBeforeAmong } from '../model/deploy-subjects.ts';
 import type { Component, Model, StatusSiteSettings } from '../model/types.ts';
 import { DAY_MS, isoDate } from '../model/zoned-time.ts';
+import { DEPLOY_LOOKBACK_MS, type Deploy } from '../store/deploys.ts';
 import type { IncidentImpact, IncidentRecord, ScheduledMaintenance } from '../store/incidents.ts';
 import type { Store } from '../store/store.ts';
 import { overallStatus, worseOf } from './component-status.ts';
@@ -39,8 +41,18 @@ export interface SnapshotInput {
   availability?: AvailabilityFigures;
   /** The start of the uptime page's period. */
   uptimeSince: number;
+  /**
+   * Deploys, oldest first, from an hour before the earliest incident (and the first uptime
+   * day) on: incidents list those of the hour before they started, uptime days mark theirs.
+   */
+  deploys?: readonly Deploy[];
+  /** The monitored services, so that a deploy naming a component's service by its name counts. */
+  services?: Model['services'];
   now: number;
 }
+
+/** Longest list of deploys named in one uptime day's title; the rest are counted. */
+const DEPLOYS_NAMED_PER_DAY = 3;
 
 const IMPACT_STATUS: Record<IncidentImpact, ComponentStatus> = {
   none: 'operational',
@@ -54,7 +66,10 @@ function isPublic(incident: IncidentRecord): boolean {
   return (incident.status === 'published' || incident.status === 'resolved') && incident.publishedAt !== null;
 }
 
-export function publicIncident(incident: IncidentRecord): PublicIncident {
+export function publicIncident(
+  incident: IncidentRecord,
+  deploysBefore: readonly Deploy[] = [],
+): PublicIncident {
   return {
     id: String(incident.id),
     title: incident.title,
@@ -70,7 +85,21 @@ export function publicIncident(incident: IncidentRecord): PublicIncident {
       .filter((u) => u.at >= (incident.publishedAt as number))
       .map((u) => ({ id: String(u.id), phase: u.phase, message: u.message, at: u.at })),
     ...(incident.postmortemUrl ? { postmortemUrl: incident.postmortemUrl } : {}),
+    ...(deploysBefore.length > 0
+      ? { deploysBefore: deploysBefore.map((d) => ({ service: d.service, version: d.version, at: d.at })) }
+      : {}),
   };
+}
+
+/** The deploys an incident lists: those of its components in the hour before it started. */
+export function incidentDeploys(
+  components: ReadonlyMap<string, Component>,
+  model: Pick<Model, 'services'>,
+  incident: Pick<IncidentRecord, 'components' | 'startedAt'>,
+  deploys: readonly Deploy[],
+): Deploy[] {
+  const names = componentDeployNames({ components, services: model.services }, incident.components);
+  return deploysBeforeAmong(deploys, names, incident.startedAt, DEPLOY_LOOKBACK_MS);
 }
 
 /** The component and every component under it. */
@@ -101,6 +130,11 @@ export function uptimeDays(
   const rows = new Map<string, AvailabilityRow>();
   for (const row of input.availability?.days ?? [])
     if (row.subject.id === component.name) rows.set(row.period.label, row);
+  const deployNames = componentDeployNames(
+    { components: input.components, services: input.services ?? new Map() },
+    [component.name],
+  );
+  const deploys = (input.deploys ?? []).filter((d) => deployNames.has(d.service));
   const days: UptimeDay[] = [];
   for (let day = today - UPTIME_DAYS + 1; day <= today; day++) {
     const start = startOfLocalDay(day, zone);
@@ -119,19 +153,31 @@ export function uptimeDays(
         worst = worseOf(worst, 'under_maintenance');
     const row = rows.get(date);
     if (row && row.downtimeMinutes > 0 && worst === 'operational') worst = 'degraded_performance';
+    const deployed = deploys.filter((d) => d.at >= start && d.at < end);
     days.push({
       date,
       availabilityPercent: row ? row.availabilityPercent : null,
       downtimeMinutes: row ? row.downtimeMinutes : 0,
       worst,
       incidentIds,
+      ...(deployed.length > 0 ? { deploys: deployed.length, deployed: deployLabels(deployed) } : {}),
     });
   }
   return days;
 }
 
+/** "api 2.4.0, web 1.1 and 3 more": the deploys named in a day's title. */
+function deployLabels(deploys: readonly Deploy[]): string[] {
+  return deploys.slice(0, DEPLOYS_NAMED_PER_DAY).map((d) => `${d.service} ${d.version}`);
+}
+
 export function buildStatusSnapshot(input: SnapshotInput): StatusSnapshot {
-  const shown = input.incidents.filter(isPublic).map(publicIncident);
+  const services = input.services ?? new Map();
+  const shown = input.incidents
+    .filter(isPublic)
+    .map((incident) =>
+      publicIncident(incident, incidentDeploys(input.components, { services }, incident, input.deploys ?? [])),
+    );
   const open = shown.filter((i) => i.resolvedAt === undefined).sort((a, b) => b.startedAt - a.startedAt);
   const closed = shown.filter((i) => i.resolvedAt !== undefined).sort((a, b) => b.startedAt - a.startedAt);
   const incidents = [...open, ...closed];

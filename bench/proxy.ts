@@ -1,10 +1,15 @@
 // Proxy benchmark: small responses through `vigil proxy` and, in the same run, through
 // Debian's nginx configured as a plain reverse proxy to the same upstream. The upstream,
-// each proxy and the load generator (wrk, --latency) run as separate processes; each
-// proxy is loaded for the same fixed window after a warm-up. Prints progress on stderr
-// and one JSON line last.
+// each proxy and the load generator (wrk, --latency) run as separate processes. Like for
+// like: the same wrk connections, `--workers` Node processes against nginx's
+// worker_processes, kept-alive upstream connections on both sides, no per-request logging
+// on either (nginx: access_log off; Vigil logs nothing per request). After a warm-up that
+// lets V8 compile the hot path, the two are loaded in alternating windows (the order flips
+// every round) and the medians are reported. One window straight at the upstream shows
+// whether the upstream, not a proxy, limits the numbers. Prints progress on stderr and
+// one JSON line last.
 //
-//   npm run bench -- proxy [--duration 5] [--connections 50] [--workers 1] [--warmup 2] [--rounds 3]
+//   npm run bench -- proxy [--duration 5] [--connections 50] [--workers 1] [--warmup 10] [--rounds 5]
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -43,8 +48,8 @@ export async function main(argv: string[]): Promise<void> {
       duration: { type: 'string', default: '5' },
       connections: { type: 'string', default: '50' },
       workers: { type: 'string', default: '1' },
-      warmup: { type: 'string', default: '2' },
-      rounds: { type: 'string', default: '3' },
+      warmup: { type: 'string', default: '10' },
+      rounds: { type: 'string', default: '5' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -63,8 +68,9 @@ export async function main(argv: string[]): Promise<void> {
   const rounds = Math.max(1, Number(values.rounds));
   const children: ChildProcess[] = [];
   const dir = await mkdtemp(path.join(tmpdir(), 'vigil-bench-proxy-'));
+  // nginx's master passes SIGTERM on to its workers; SIGKILL would leave them running.
   const cleanup = () => {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
   };
   process.once('exit', cleanup);
   try {
@@ -108,21 +114,29 @@ export async function main(argv: string[]): Promise<void> {
     await waitForPort(nginxPort);
     progress(`nginx on 127.0.0.1:${nginxPort} (worker_processes ${workers})`);
 
-    // Windows alternate between the two, and each keeps its best round: on a shared
-    // machine a burst of someone else's work then hurts neither side more than the other.
+    // V8 compiles the proxy's hot path only after many requests (slowly, on a busy
+    // machine); nginx needs no warm-up but gets the same, so the upstream warms up too.
     await load(vigilPort, warmupS, connections);
     await load(nginxPort, warmupS, connections);
-    let vigil: LoadResult | undefined;
-    let nginx: LoadResult | undefined;
+    const direct = await load(upstreamPort, durationS, connections);
+    progress(`upstream alone: ${direct.reqPerS} req/s, p99 ${direct.p99Ms} ms`);
+    // Alternating windows, the order flipped each round, medians reported: on a shared
+    // machine a burst of someone else's work then hurts neither side more than the other.
+    const vigilRounds: LoadResult[] = [];
+    const nginxRounds: LoadResult[] = [];
+    const window = async (name: 'vigil' | 'nginx', round: number) => {
+      const result = await load(name === 'vigil' ? vigilPort : nginxPort, durationS, connections);
+      progress(
+        `round ${round} ${name}: ${result.reqPerS} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`,
+      );
+      (name === 'vigil' ? vigilRounds : nginxRounds).push(result);
+    };
     for (let round = 1; round <= rounds; round++) {
-      const v = await load(vigilPort, durationS, connections);
-      progress(`round ${round} vigil: ${v.reqPerS} req/s, p50 ${v.p50Ms} ms, p99 ${v.p99Ms} ms`);
-      const n = await load(nginxPort, durationS, connections);
-      progress(`round ${round} nginx: ${n.reqPerS} req/s, p50 ${n.p50Ms} ms, p99 ${n.p99Ms} ms`);
-      if (!vigil || v.reqPerS > vigil.reqPerS) vigil = v;
-      if (!nginx || n.reqPerS > nginx.reqPerS) nginx = n;
+      const order = round % 2 === 1 ? (['vigil', 'nginx'] as const) : (['nginx', 'vigil'] as const);
+      for (const name of order) await window(name, round);
     }
-    if (!vigil || !nginx) return;
+    const vigil = medianOf(vigilRounds);
+    const nginx = medianOf(nginxRounds);
     process.stdout.write(
       `${JSON.stringify({
         bench: 'proxy',
@@ -135,8 +149,13 @@ export async function main(argv: string[]): Promise<void> {
         ratio: Math.round((vigil.reqPerS / nginx.reqPerS) * 100) / 100,
         vigil_p99_ms: vigil.p99Ms,
         nginx_p99_ms: nginx.p99Ms,
+        vigil_p50_ms: vigil.p50Ms,
+        nginx_p50_ms: nginx.p50Ms,
         vigil_errors: vigil.errors,
         nginx_errors: nginx.errors,
+        upstream_alone_req_per_s: direct.reqPerS,
+        vigil_rounds_req_per_s: vigilRounds.map((r) => r.reqPerS),
+        nginx_rounds_req_per_s: nginxRounds.map((r) => r.reqPerS),
       })}\n`,
     );
   } finally {
@@ -144,6 +163,23 @@ export async function main(argv: string[]): Promise<void> {
     process.removeListener('exit', cleanup);
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The median of each figure over the rounds; errors are summed over all of them. */
+function medianOf(results: LoadResult[]): LoadResult {
+  const median = (pick: (r: LoadResult) => number) => {
+    const sorted = results.map(pick).sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 === 1
+      ? (sorted[mid] as number)
+      : Math.round((((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2) * 100) / 100;
+  };
+  return {
+    reqPerS: Math.round(median((r) => r.reqPerS)),
+    p50Ms: median((r) => r.p50Ms),
+    p99Ms: median((r) => r.p99Ms),
+    errors: results.reduce((n, r) => n + r.errors, 0),
+  };
 }
 
 function nginxConfig(dir: string, port: number, upstreamPort: number, workers: number): string {

@@ -5,6 +5,7 @@ import type { LiveState } from '../src/api/live-state.ts';
 import { registerAssets } from './assets.ts';
 import { html } from './html.ts';
 import { type PageContext, renderPage, sendFragment, sendPage } from './layout.ts';
+import { availabilityPage, availabilityView } from './pages/availability.ts';
 import { hostsPage } from './pages/hosts.ts';
 import { incidentsFragment, incidentsPage, incidentsView } from './pages/incidents.ts';
 import { locatePage } from './pages/locate.ts';
@@ -99,6 +100,16 @@ export function registerDashboard(app: FastifyInstance, daemon: Daemon, problems
 
   app.get('/fragments/incidents', { config: { access: 'viewer' } }, async (request, reply) =>
     sendFragment(reply, incidentsFragment(contextOf(request), await incidentsView(daemon, Date.now()))),
+  );
+
+  app.get('/availability', { config: page }, async (request, reply) =>
+    sendPage(
+      reply,
+      availabilityPage(
+        contextOf(request),
+        await availabilityView(daemon, param(request, 'period'), param(request, 'component'), Date.now()),
+      ),
+    ),
   );
 
   app.get('/locate', { config: page }, async (request, reply) =>

@@ -12,7 +12,15 @@ export interface PageContext {
   csrfToken: string;
 }
 
-export type Section = 'problems' | 'hosts' | 'topology' | 'oncall' | 'locate' | 'login' | 'incidents';
+export type Section =
+  | 'problems'
+  | 'hosts'
+  | 'topology'
+  | 'oncall'
+  | 'locate'
+  | 'login'
+  | 'incidents'
+  | 'availability';
 
 export interface PageSpec {
   title: string;
@@ -58,6 +66,7 @@ const NAV: [Section, string, string][] = [
   ['topology', '/topology', 'Topology'],
   ['oncall', '/oncall', 'On call'],
   ['incidents', '/incidents', 'Incidents'],
+  ['availability', '/availability', 'Availability'],
   ['locate', '/locate', 'Locate'],
 ];
 

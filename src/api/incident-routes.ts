@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { firstPostReport } from '../status/incidents/first-post-report.ts';
+import { deploysBeforeIncident } from '../status/incidents/incident-deploys.ts';
 import {
   announceMaintenance,
   cancelMaintenance,
@@ -22,6 +23,7 @@ import { statusSiteOf } from '../status/incidents/settings.ts';
 import type { IncidentRecord } from '../store/incidents.ts';
 import { audit, authorOf } from './auth/index.ts';
 import type { Daemon } from './daemon.ts';
+import { deployJson } from './deploy-routes.ts';
 
 // Status-site incidents and maintenance announcements over HTTP: viewers read, operators
 // change. Changes go to the store (as the CLI's do) and the incident manager is ticked at
@@ -179,7 +181,8 @@ export function registerIncidentRoutes(app: FastifyInstance, daemon: Daemon): vo
         reply.code(404);
         return { error: `no incident ${request.params.id}` };
       }
-      return { incident };
+      const deploys = await deploysBeforeIncident(daemon.store, daemon.engine.currentModel, incident);
+      return { incident, deploysBefore: deploys.map(deployJson) };
     },
   );
 

@@ -1,9 +1,16 @@
-import type { Model } from './types.ts';
+import type { Component, Host, Service } from './types.ts';
 
 // Which deploys belong to what. A deploy names "the service or component deployed, as the
 // team names it": a service's name ("api"), its object id ("web1/api"), a host, or a public
 // component ("Basecamp"). These sets hold every name under which a deploy counts for a
 // component or a monitored object, so matching is a set lookup on `deploy.service`.
+
+/** The parts of the model deploys are matched against. */
+interface DeployModel {
+  components: ReadonlyMap<string, Component>;
+  hosts: ReadonlyMap<string, Host>;
+  services: ReadonlyMap<string, Service>;
+}
 
 /** The part of a deploy matching needs; the store's `Deploy` has it. */
 export interface DeployMark {
@@ -12,7 +19,7 @@ export interface DeployMark {
 }
 
 /** The names of one service: its object id, its name and its display name. */
-function serviceNames(model: Pick<Model, 'services'>, serviceId: string, names: Set<string>): void {
+function serviceNames(model: Pick<DeployModel, 'services'>, serviceId: string, names: Set<string>): void {
   const service = model.services.get(serviceId);
   if (!service) return;
   names.add(service.id);
@@ -21,11 +28,12 @@ function serviceNames(model: Pick<Model, 'services'>, serviceId: string, names: 
 }
 
 /**
- * Names a deploy counts under for these components: each component and its sub-components by
- * name, and the services and hosts they are made of.
+ * Names a deploy counts under for these components: each component, its sub-components and
+ * the products it belongs to by name (deploying "Basecamp" touches every part of it), and the
+ * services and hosts they are made of.
  */
 export function componentDeployNames(
-  model: Pick<Model, 'components' | 'services'>,
+  model: Pick<DeployModel, 'components' | 'services'>,
   components: readonly string[],
 ): Set<string> {
   const names = new Set<string>();
@@ -40,12 +48,20 @@ export function componentDeployNames(
     }
     for (const child of component.children) visit(child);
   };
-  for (const name of components) visit(name);
+  for (const name of components) {
+    visit(name);
+    const seen = new Set<string>();
+    for (let up = model.components.get(name)?.parent; up !== undefined && !seen.has(up); ) {
+      seen.add(up);
+      names.add(up);
+      up = model.components.get(up)?.parent;
+    }
+  }
   return names;
 }
 
 /** Names a deploy counts under on a host's or a service's page: the object and its host; a host also counts its services'. */
-export function objectDeployNames(model: Pick<Model, 'hosts' | 'services'>, objectId: string): Set<string> {
+export function objectDeployNames(model: Pick<DeployModel, 'services'>, objectId: string): Set<string> {
   const names = new Set<string>();
   const service = model.services.get(objectId);
   if (service) {
@@ -54,7 +70,8 @@ export function objectDeployNames(model: Pick<Model, 'hosts' | 'services'>, obje
     return names;
   }
   names.add(objectId);
-  for (const other of model.services.values()) if (other.host === objectId) serviceNames(model, other.id, names);
+  for (const other of model.services.values())
+    if (other.host === objectId) serviceNames(model, other.id, names);
   return names;
 }
 

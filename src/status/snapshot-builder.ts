@@ -176,7 +176,10 @@ export function buildStatusSnapshot(input: SnapshotInput): StatusSnapshot {
   const shown = input.incidents
     .filter(isPublic)
     .map((incident) =>
-      publicIncident(incident, incidentDeploys(input.components, { services }, incident, input.deploys ?? [])),
+      publicIncident(
+        incident,
+        incidentDeploys(input.components, { services }, incident, input.deploys ?? []),
+      ),
     );
   const open = shown.filter((i) => i.resolvedAt === undefined).sort((a, b) => b.startedAt - a.startedAt);
   const closed = shown.filter((i) => i.resolvedAt !== undefined).sort((a, b) => b.startedAt - a.startedAt);
@@ -217,7 +220,7 @@ export function buildStatusSnapshot(input: SnapshotInput): StatusSnapshot {
 
 /** Reads incidents, maintenance and the ledger, and builds the snapshot for the given statuses. */
 export async function loadStatusSnapshot(
-  store: Pick<Store, 'incidents' | 'scheduledMaintenance' | 'availability'>,
+  store: Pick<Store, 'incidents' | 'scheduledMaintenance' | 'availability' | 'deploys'>,
   model: Model,
   statuses: ReadonlyMap<string, ComponentStatus>,
   now: number,
@@ -231,12 +234,18 @@ export async function loadStatusSnapshot(
   const resolved = await store.incidents.list({ statuses: ['resolved'], since: earliest - DAY_MS });
   const maintenance = await store.scheduledMaintenance.list({ since: firstDay });
   const availability = await availabilityFigures(store, model, site, firstDay, tomorrow, now);
+  const incidents = [...open, ...resolved];
+  // One read for the incidents' hours before and the uptime days, filtered by the pure builder.
+  const deploysSince = Math.min(firstDay, ...incidents.map((i) => i.startedAt)) - DEPLOY_LOOKBACK_MS;
+  const deploys = await store.deploys.list({ since: deploysSince, until: tomorrow });
   return buildStatusSnapshot({
     site,
     components: model.components,
     statuses,
-    incidents: [...open, ...resolved],
+    incidents,
     maintenance,
+    deploys,
+    services: model.services,
     ...(availability ? { availability } : {}),
     uptimeSince: site.uptimeSince > 0 ? site.uptimeSince : (availability?.since ?? firstDay),
     now,

@@ -62,6 +62,10 @@ export interface UptimeDay {
   /** Worst status seen that day. */
   worst: ComponentStatus;
   incidentIds: string[];
+  /** Deploys of the component that day (absent: none). */
+  deploys?: number;
+  /** The first few of them, "service version", for the day's title. */
+  deployed?: string[];
 }
 
 export interface PublicComponent {

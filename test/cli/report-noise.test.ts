@@ -301,7 +301,7 @@ test('GET /api/v1/reports/noise answers the same JSON as the CLI', async () => {
     assert.ok(
       await eventually(
         async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => null))?.ok ?? false,
-        10_000,
+        30_000,
       ),
       daemon.output(),
     );

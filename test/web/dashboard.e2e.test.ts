@@ -146,10 +146,28 @@ test('an operator signs in, sees a failure live, acknowledges it, schedules down
   await page.screenshot({ path: screenshotPath('service'), fullPage: true });
 
   mark('await page.goto(`${vigil.baseU');
+  // A firmware deploy of the switch, recorded as a pipeline would: a marker on its charts.
+  const recorded = await page.evaluate(async () => {
+    const csrf = document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? '';
+    const response = await fetch('/api/v1/deploys', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+      body: JSON.stringify({ service: 'tor-a1', version: 'fw-9.1', by: 'netops', at: Date.now() - 20_000 }),
+    });
+    return response.status;
+  });
+  assert.equal(recorded, 201);
   await page.goto(`${vigil.baseUrl}/hosts/tor-a1?range=1h`);
   assert.match(await page.locator('h1').innerText(), /DOWN\s+tor-a1/);
   await page.waitForSelector('svg.timeline rect.state-down');
   await page.waitForSelector('#charts figure.chart, #charts p', { timeout: 10_000 });
+  await page.waitForSelector(
+    '#charts figure.chart .deploy-marker[title^="tor-a1: version fw-9.1 by netops at "]',
+    {
+      timeout: 10_000,
+    },
+  );
+  await page.waitForSelector('svg.timeline line.deploy');
   assert.match(await page.locator('.columns').innerText(), /web-1/, 'hosts behind the switch are listed');
   assert.match(await page.locator('section:has(#loc-title)').innerText(), /10\.9\.0\.12/);
   await page.screenshot({ path: screenshotPath('host'), fullPage: true });

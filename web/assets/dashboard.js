@@ -417,7 +417,34 @@
 
   // ---- performance charts ---------------------------------------------------------------
 
+  // Deploys of the object or its host, from the page (data-deploys), as vertical markers whose
+  // tooltip names the version and who deployed it. Redrawn with the chart, so zooming keeps them.
+  function deploysOf(box) {
+    try {
+      const deploys = JSON.parse(box.dataset.deploys || '[]');
+      return Array.isArray(deploys) ? deploys : [];
+    } catch {
+      return [];
+    }
+  }
+
+  function drawDeployMarkers(u, deploys) {
+    for (const old of u.over.querySelectorAll('.deploy-marker')) old.remove();
+    const min = u.scales.x.min;
+    const max = u.scales.x.max;
+    for (const deploy of deploys) {
+      const at = deploy.at / 1000;
+      if (!(at >= min && at <= max)) continue;
+      const marker = document.createElement('div');
+      marker.className = 'deploy-marker';
+      marker.style.left = `${u.valToPos(at, 'x')}px`;
+      marker.title = `${deploy.service}: version ${deploy.version}${deploy.by ? ` by ${deploy.by}` : ''} at ${new Date(deploy.at).toISOString()}`;
+      u.over.append(marker);
+    }
+  }
+
   async function drawCharts(box, since, until) {
+    const deploys = deploysOf(box);
     const object = box.dataset.object;
     const query = new URLSearchParams({
       object,
@@ -469,6 +496,7 @@
             { label: 'max', stroke: '#c0504d', width: 1, dash: [4, 3] },
           ],
           hooks: {
+            draw: [(u) => drawDeployMarkers(u, deploys)],
             setSelect: [
               (u) => {
                 if (u.select.width < 5) return;

@@ -1,9 +1,11 @@
 import type { Daemon } from '../../src/api/daemon.ts';
 import { type FirstPostReport, firstPostReport } from '../../src/status/incidents/first-post-report.ts';
+import { deploysBeforeIncident } from '../../src/status/incidents/incident-deploys.ts';
 import { maintenanceState } from '../../src/status/incidents/maintenance-state.ts';
 import { statusSiteOf } from '../../src/status/incidents/settings.ts';
 import { PHASE_LABELS } from '../../src/status/incidents/wording.ts';
 import type { ComponentStatus } from '../../src/status/snapshot.ts';
+import type { Deploy } from '../../src/store/deploys.ts';
 import type { IncidentRecord, ScheduledMaintenance } from '../../src/store/incidents.ts';
 import { formatAge, time } from '../format.ts';
 import { type Html, html } from '../html.ts';
@@ -25,6 +27,8 @@ export interface IncidentsView {
   report: FirstPostReport;
   maintenance: (ScheduledMaintenance & { state: string })[];
   components: [string, ComponentStatus][];
+  /** Each shown incident's deploys of the hour before it started, by incident id. */
+  deploys: ReadonlyMap<number, Deploy[]>;
   now: number;
 }
 
@@ -33,10 +37,16 @@ export async function incidentsView(daemon: Daemon, now: number): Promise<Incide
   const open = await incidents.open();
   const site = statusSiteOf(daemon.engine.currentModel.settings);
   const since = now - REPORT_DAYS * 86_400_000;
+  const resolved = await incidents.list({ statuses: ['resolved'], limit: RESOLVED_SHOWN });
+  const model = daemon.engine.currentModel;
+  const deploys = new Map<number, Deploy[]>();
+  for (const incident of [...open, ...resolved])
+    deploys.set(incident.id, await deploysBeforeIncident(daemon.store, model, incident));
   return {
     drafts: open.filter((i) => i.status === 'draft'),
     published: open.filter((i) => i.status === 'published'),
-    resolved: await incidents.list({ statuses: ['resolved'], limit: RESOLVED_SHOWN }),
+    resolved,
+    deploys,
     report: firstPostReport(await incidents.firstPosts(since, now + 1), site.firstPostPromiseMs),
     maintenance: (await scheduledMaintenance.list({ since: now })).map((w) => ({
       ...w,
@@ -70,7 +80,7 @@ export function incidentsFragment(context: PageContext, view: IncidentsView): Ht
 ${
   view.drafts.length === 0
     ? html`<p class="muted">No drafts: nothing is waiting to go out.</p>`
-    : html`<ol class="incidents">${view.drafts.map((i) => incidentEntry(i, operator, view.now))}</ol>`
+    : html`<ol class="incidents">${view.drafts.map((i) => incidentEntry(i, operator, view))}</ol>`
 }
 </section>
 <section aria-labelledby="public-title" class="incident-section">
@@ -78,7 +88,7 @@ ${
 ${
   view.published.length === 0
     ? html`<p class="muted">No published incident is open.</p>`
-    : html`<ol class="incidents">${view.published.map((i) => incidentEntry(i, operator, view.now))}</ol>`
+    : html`<ol class="incidents">${view.published.map((i) => incidentEntry(i, operator, view))}</ol>`
 }
 </section>
 ${reportSection(view.report)}
@@ -89,7 +99,7 @@ ${componentsSection(view.components)}
 ${
   view.resolved.length === 0
     ? html`<p class="muted">None yet.</p>`
-    : html`<ol class="incidents">${view.resolved.map((i) => incidentEntry(i, operator, view.now))}</ol>`
+    : html`<ol class="incidents">${view.resolved.map((i) => incidentEntry(i, operator, view))}</ol>`
 }
 </section>
 </div>`;
@@ -108,7 +118,8 @@ function statusLine(incident: IncidentRecord, now: number): Html {
   return html`<p class="muted">Resolved ${incident.resolvedAt === null ? '' : time(incident.resolvedAt)}</p>`;
 }
 
-function incidentEntry(incident: IncidentRecord, operator: boolean, now: number): Html {
+function incidentEntry(incident: IncidentRecord, operator: boolean, view: IncidentsView): Html {
+  const now = view.now;
   const open = incident.status === 'draft' || incident.status === 'published';
   return html`<li class="incident incident-${incident.status}" data-incident="${incident.id}">
 <div class="incident-head">
@@ -126,8 +137,20 @@ ${
 }
 ${incident.postmortemUrl ? html`<p>Postmortem: <a href="${incident.postmortemUrl}" rel="noopener noreferrer">${incident.postmortemUrl}</a></p>` : ''}
 ${operator ? actions(incident, open) : ''}
+${deploysList(view.deploys.get(incident.id) ?? [])}
 ${updatesList(incident, open)}
 </li>`;
+}
+
+/** The suspects: what went out in the hour before the failure began. */
+function deploysList(deploys: readonly Deploy[]): Html {
+  if (deploys.length === 0) return html``;
+  return html`<div class="incident-deploys"><p class="muted">Deploys in the hour before it started:</p><ul class="plain">${deploys.map(
+    (d) =>
+      html`<li>${time(d.at)} <strong>${d.service}</strong> ${d.version}${d.by ? html` <span class="muted">by ${d.by}</span>` : ''}${
+        d.link ? html` <a href="${d.link}" rel="noopener noreferrer">link</a>` : ''
+      }${d.description ? html` — ${d.description}` : ''}</li>`,
+  )}</ul></div>`;
 }
 
 function actions(incident: IncidentRecord, open: boolean): Html {

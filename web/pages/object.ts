@@ -1,6 +1,8 @@
 import type { Daemon } from '../../src/api/daemon.ts';
+import { objectDeployNames } from '../../src/model/deploy-subjects.ts';
 import { describeState } from '../../src/model/problems.ts';
 import { HOST_STATE_NAMES, type Host, type ObjectState, SERVICE_STATE_NAMES } from '../../src/model/types.ts';
+import type { Deploy } from '../../src/store/deploys.ts';
 import { graphOf } from '../../src/topology/from-model.ts';
 import { formatAge, locationText, objectLink, shownState, stateBadge, time } from '../format.ts';
 import { type Html, html } from '../html.ts';
@@ -38,6 +40,10 @@ export async function objectPage(
   const names: readonly string[] = service ? SERVICE_STATE_NAMES : HOST_STATE_NAMES;
   const row = state ? describeState(model, state) : undefined;
   const events = await daemon.store.history({ objectId, since, until: now, limit: 5_000 });
+  const deployNames = objectDeployNames(model, objectId);
+  const deploys = (await daemon.store.deploys.list({ since, until: now + 1 })).filter((d) =>
+    deployNames.has(d.service),
+  );
   const ack = daemon.suppressions.acknowledgementOf(objectId, now);
   const downtimes = daemon.suppressions.downtimesOf(objectId, now);
   const operator = holds(context.principal, 'operator');
@@ -75,13 +81,15 @@ ${suppressionsSection(objectId, ack, downtimes, operator)}
 <nav class="ranges" aria-label="Time range">${Object.keys(RANGES).map(
     (r) => html`<a href="?range=${r}"${r === range ? html` aria-current="true"` : ''}>${r}</a>`,
   )}</nav>
-${timeline(events, since, now, state?.state, names)}
+${timeline(events, since, now, state?.state, names, deploys)}
 ${historyTable(events, names)}
 </section>
 <section aria-labelledby="perf-title">
 <h2 id="perf-title">Performance data</h2>
 <p class="hint">Drag across a chart to zoom in; double-click to zoom out.</p>
-<div class="charts" id="charts" data-object="${objectId}" data-since="${since}" data-until="${now}"><p class="muted">Loading…</p></div>
+<div class="charts" id="charts" data-object="${objectId}" data-since="${since}" data-until="${now}" data-deploys="${JSON.stringify(
+    deploys.map((d) => ({ at: d.at, service: d.service, version: d.version, by: d.by })),
+  )}"><p class="muted">Loading…</p></div>
 </section>
 ${dependencies(daemon, objectId, host)}
 ${service ? '' : locationSection(host)}
@@ -137,6 +145,7 @@ function timeline(
   until: number,
   current: number | undefined,
   names: readonly string[],
+  deploys: readonly Deploy[],
 ): Html {
   const segments = timelineSegments(events, since, until, current);
   if (segments.length === 0) return html`<p class="muted">No history in this range.</p>`;
@@ -147,8 +156,17 @@ ${segments.map((s) => {
   const name = names[s.state] ?? String(s.state);
   return html`<rect class="bar state-${name.toLowerCase()}" x="${x(s.start).toFixed(2)}" y="0" width="${Math.max(2, x(s.end) - x(s.start)).toFixed(2)}" height="28"><title>${name} from ${new Date(s.start).toISOString()} to ${new Date(s.end).toISOString()}</title></rect>`;
 })}
+${deploys.map(
+  (d) =>
+    html`<line class="deploy" x1="${x(d.at).toFixed(2)}" x2="${x(d.at).toFixed(2)}" y1="0" y2="28"><title>${deployTitle(d)} at ${new Date(d.at).toISOString()}</title></line>`,
+)}
 </svg>
 <div class="timeline-axis"><span>${new Date(since).toISOString().slice(0, 16).replace('T', ' ')}</span><span>now</span></div>`;
+}
+
+/** A deploy marker's tooltip, as on the charts. */
+export function deployTitle(deploy: Pick<Deploy, 'service' | 'version' | 'by'>): string {
+  return `${deploy.service}: version ${deploy.version}${deploy.by ? ` by ${deploy.by}` : ''}`;
 }
 
 function historyTable(events: Parameters<typeof timelineSegments>[0], names: readonly string[]): Html {

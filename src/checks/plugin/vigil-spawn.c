@@ -424,10 +424,11 @@ static void read_stdin(void) {
   if (inbuf.len == 0 && inbuf.cap > (1u << 20)) buf_free(&inbuf);
 }
 
-static void read_stream(uint32_t slot, int which) {
-  job_t *j = &jobs[slot];
+/* Reads what the stream holds now, up to max_rounds reads (0: until it would block or
+ * ends); closes it at EOF. */
+static void drain_stream(job_t *j, int which, int max_rounds) {
   stream_t *st = &j->out[which];
-  for (int rounds = 0; rounds < 16 && st->fd >= 0; rounds++) {
+  for (int rounds = 0; (max_rounds == 0 || rounds < max_rounds) && st->fd >= 0; rounds++) {
     uint32_t room = st->buf.len < j->max_output ? j->max_output - st->buf.len : 0;
     char *dst;
     size_t want;
@@ -451,6 +452,10 @@ static void read_stream(uint32_t slot, int which) {
     if (n < 0 && errno == EAGAIN) return;
     close_stream(st); /* EOF or error */
   }
+}
+
+static void read_stream(uint32_t slot, int which) {
+  drain_stream(&jobs[slot], which, 16);
   maybe_finish(slot);
 }
 
@@ -485,7 +490,11 @@ static void run_timers(int64_t now) {
     job_t *j = &jobs[i];
     if (!j->active || j->deadline_us == 0 || j->deadline_us > now) continue;
     if (j->pid == 0) {
-      /* Exited, but something outside its group still holds the pipes. */
+      /* Exited, but something outside its group still holds the pipes. Keep what is
+       * already in them first: on a busy machine this timer can come before the
+       * pipes' own readiness events. */
+      drain_stream(j, 0, 0);
+      drain_stream(j, 1, 0);
       close_stream(&j->out[0]);
       close_stream(&j->out[1]);
       maybe_finish(i);

@@ -1,8 +1,10 @@
 import { auditCli } from '../../api/auth/audit.ts';
+import { deployJson } from '../../api/deploy-routes.ts';
 import { formatDuration, parseDuration } from '../../model/duration.ts';
 import type { Model } from '../../model/types.ts';
 import { parseLocalDateTime } from '../../model/zoned-time.ts';
 import { firstPostReport } from '../../status/incidents/first-post-report.ts';
+import { deploysBeforeIncident } from '../../status/incidents/incident-deploys.ts';
 import {
   editIncident,
   holdIncident,
@@ -15,6 +17,7 @@ import {
   setPostmortem,
 } from '../../status/incidents/operator-changes.ts';
 import { statusSiteOf } from '../../status/incidents/settings.ts';
+import type { Deploy } from '../../store/deploys.ts';
 import type { IncidentRecord } from '../../store/incidents.ts';
 import { openStore } from '../../store/index.ts';
 import type { Store } from '../../store/store.ts';
@@ -56,9 +59,14 @@ function stateOf(incident: IncidentRecord): string {
   return incident.status === 'published' ? incident.phase : incident.status;
 }
 
-function printIncident(incident: IncidentRecord, json: boolean | undefined): void {
+function printIncident(
+  incident: IncidentRecord,
+  json: boolean | undefined,
+  deploys?: readonly Deploy[],
+): void {
   if (json) {
-    process.stdout.write(`${JSON.stringify(incident, null, 2)}\n`);
+    const shown = deploys ? { ...incident, deploysBefore: deploys.map(deployJson) } : incident;
+    process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
     return;
   }
   const lines = [
@@ -83,6 +91,14 @@ function printIncident(incident: IncidentRecord, json: boolean | undefined): voi
   lines.push('  updates:');
   for (const update of incident.updates)
     lines.push(`    ${iso(update.at)}  ${update.phase.padEnd(13)} ${update.message}  — ${update.author}`);
+  if (deploys) {
+    lines.push('  deploys in the hour before:');
+    if (deploys.length === 0) lines.push('    none');
+    for (const d of deploys)
+      lines.push(
+        `    ${iso(d.at)}  ${d.service} ${d.version}${d.by ? ` by ${d.by}` : ''}${d.link ? `  ${d.link}` : ''}`,
+      );
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
@@ -119,10 +135,10 @@ const idOf = (text: string): number => {
 };
 
 export async function incidentShowCommand(id: string, options: Common): Promise<void> {
-  await withStore(options.config, async (store) => {
+  await withStore(options.config, async (store, model) => {
     const incident = await store.incidents.get(idOf(id));
     if (!incident) throw new CliError(`no incident ${id}`);
-    printIncident(incident, options.json);
+    printIncident(incident, options.json, await deploysBeforeIncident(store, model, incident));
   });
 }
 

@@ -24,12 +24,13 @@ export interface ClientSide {
   upgrade?: boolean;
 }
 
-/** Names listed in Connection: the sender marks them as meant for this hop only. */
-function connectionTokens(raw: readonly string[]): Set<string> | undefined {
+/** Names listed in a Connection value: the sender marks them as meant for this hop only. */
+function connectionTokens(values: readonly string[]): Set<string> | undefined {
   let tokens: Set<string> | undefined;
-  for (let i = 0; i < raw.length; i += 2) {
-    if ((raw[i] as string).toLowerCase() !== 'connection') continue;
-    for (const token of (raw[i + 1] as string).split(',')) {
+  for (const value of values) {
+    // What apps and clients nearly always send: names nothing, needs no splitting.
+    if (value === 'keep-alive' || value === 'close' || value === 'Keep-Alive') continue;
+    for (const token of value.split(',')) {
       const name = token.trim().toLowerCase();
       if (name === '' || name === 'close' || name === 'keep-alive' || name === 'upgrade') continue;
       tokens ??= new Set();
@@ -39,10 +40,25 @@ function connectionTokens(raw: readonly string[]): Set<string> | undefined {
   return tokens;
 }
 
+/**
+ * Drops the headers a Connection header named. Rare (a plain `keep-alive` or `close` names
+ * nothing), so the common path never builds the set.
+ */
+function withoutListed(out: string[], connection: string[] | undefined): string[] {
+  const listed = connection && connectionTokens(connection);
+  if (!listed) return out;
+  const kept: string[] = [];
+  for (let i = 0; i < out.length; i += 2) {
+    const name = out[i] as string;
+    if (!listed.has(name.toLowerCase())) kept.push(name, out[i + 1] as string);
+  }
+  return kept;
+}
+
 /** The request headers to send upstream. */
 export function upstreamRequestHeaders(raw: readonly string[], client: ClientSide): string[] {
-  const listed = connectionTokens(raw);
-  const out: string[] = [];
+  let out: string[] = [];
+  let connection: string[] | undefined;
   let forwardedFor: string | undefined;
   let host: string | undefined;
   let upgradeTo: string | undefined;
@@ -56,10 +72,12 @@ export function upstreamRequestHeaders(raw: readonly string[], client: ClientSid
     }
     if (lower === 'x-forwarded-proto' || lower === 'x-forwarded-host') continue;
     if (lower === 'host') host ??= value;
-    if (lower === 'upgrade') upgradeTo = value;
-    if (HOP_BY_HOP.has(lower) || listed?.has(lower)) continue;
+    else if (lower === 'connection') (connection ??= []).push(value);
+    else if (lower === 'upgrade') upgradeTo = value;
+    if (HOP_BY_HOP.has(lower)) continue;
     out.push(name, value);
   }
+  out = withoutListed(out, connection);
   out.push(
     'X-Forwarded-For',
     forwardedFor === undefined ? client.address : `${forwardedFor}, ${client.address}`,
@@ -73,13 +91,14 @@ export function upstreamRequestHeaders(raw: readonly string[], client: ClientSid
 
 /** The response headers to send back to the client. */
 export function clientResponseHeaders(raw: readonly string[]): string[] {
-  const listed = connectionTokens(raw);
   const out: string[] = [];
+  let connection: string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || listed?.has(lower)) continue;
+    if (lower === 'connection') (connection ??= []).push(raw[i + 1] as string);
+    if (HOP_BY_HOP.has(lower)) continue;
     out.push(name, raw[i + 1] as string);
   }
-  return out;
+  return withoutListed(out, connection);
 }

@@ -78,6 +78,11 @@ export class PauseGate {
     };
   }
 
+  /** Requests go straight through: not paused and nobody waiting (the hot-path check). */
+  get isOpen(): boolean {
+    return !this.state.paused && this.queue.size === 0;
+  }
+
   get paused(): boolean {
     return this.state.paused;
   }

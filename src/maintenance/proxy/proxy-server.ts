@@ -45,12 +45,16 @@ export class RequestPausingProxy {
   /** Client sockets of upgraded connections: the server no longer tracks them. */
   private readonly tunnels = new Set<Duplex>();
   private closing: Promise<void> | undefined;
+  /** One listener for every response, not a closure per request. */
+  private readonly requestClosed = () => {
+    this.inFlight--;
+  };
 
   constructor(
     private readonly settings: ProxySettings,
     private readonly log: Logger,
   ) {
-    this.pool = new UpstreamPool(settings.upstreams, settings.healthCheck, log);
+    this.pool = new UpstreamPool(settings.upstreams, settings.healthCheck, log, settings.upstreamTimeoutMs);
     this.context = {
       pool: this.pool,
       counters: emptyCounters(),
@@ -172,11 +176,10 @@ export class RequestPausingProxy {
 
   private onRequest(request: http.IncomingMessage, response: http.ServerResponse): void {
     this.inFlight++;
-    response.once('close', () => {
-      this.inFlight--;
-    });
+    response.on('close', this.requestClosed);
     if (this.closing) response.shouldKeepAlive = false;
-    if (this.bypasses(request)) return forwardRequest(this.context, request, response);
+    // The common case costs one check: nothing paused, nothing waiting.
+    if (this.gate.isOpen || this.bypasses(request)) return forwardRequest(this.context, request, response);
     const admission = this.gate.admit({
       release: () =>
         new Promise<void>((resolve) => {

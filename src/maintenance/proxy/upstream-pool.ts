@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { Logger } from 'pino';
+import { Pool } from 'undici';
 import {
   afterProbe,
   freshHealth,
@@ -13,7 +14,8 @@ export interface Upstream {
   url: string;
   host: string;
   port: number;
-  agent: http.Agent;
+  /** Kept-alive connections to this app server (undici: no stream objects per request). */
+  connections: Pool;
   health: UpstreamHealth;
 }
 
@@ -34,6 +36,7 @@ export class UpstreamPool {
     urls: readonly string[],
     private readonly check: HealthCheckSettings,
     private readonly log: Logger,
+    timeoutMs = 60_000,
   ) {
     this.upstreams = urls.map((url) => {
       const parsed = new URL(url);
@@ -41,9 +44,13 @@ export class UpstreamPool {
         url,
         host: parsed.hostname.replace(/^\[|\]$/g, ''),
         port: Number(parsed.port || 80),
-        // LIFO reuse keeps few sockets warm; an idle socket is dropped before a typical app
-        // server (Node: 5 s) would close it under us.
-        agent: new http.Agent({ keepAlive: true, scheduling: 'lifo', timeout: 4_000 }),
+        // An idle connection is dropped before a typical app server (Node: 5 s) would close
+        // it under us, or two seconds before the app's own `Keep-Alive: timeout=` hint.
+        connections: new Pool(parsed.origin, {
+          keepAliveTimeout: 4_000,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        }),
         health: freshHealth,
       };
     });
@@ -76,7 +83,7 @@ export class UpstreamPool {
 
   stop(): void {
     clearInterval(this.probeTimer);
-    for (const upstream of this.upstreams) upstream.agent.destroy();
+    for (const upstream of this.upstreams) void upstream.connections.destroy().catch(() => {});
   }
 
   private probe(upstream: Upstream): Promise<void> {

@@ -34,6 +34,8 @@ const snapshotSchema = z.object({
           downtimeMinutes: z.number().nonnegative(),
           worst: status,
           incidentIds: z.array(z.string()),
+          deploys: z.number().int().positive().optional(),
+          deployed: z.array(z.string()).optional(),
         }),
       ),
       availabilityPercent: z.number().min(0).max(100).nullable(),

@@ -30,7 +30,7 @@ ul.children>li{padding:.5rem 0;border-top:1px solid var(--line)}
 .status::before{content:"";display:inline-block;width:.7em;height:.7em;border-radius:50%;margin-right:.35em;background:currentColor}
 .s-op .status,.status.s-op{color:var(--op)}.s-deg .status,.status.s-deg{color:var(--deg)}.s-part .status,.status.s-part{color:var(--part)}.s-major .status,.status.s-major{color:var(--major)}.s-maint .status,.status.s-maint{color:var(--maint)}
 svg.bar{display:block;width:100%;height:2rem;margin:.5rem 0 .25rem}
-svg.bar rect.s-op{fill:var(--op)}svg.bar rect.s-deg{fill:#d4a72c}svg.bar rect.s-part{fill:#e16f24}svg.bar rect.s-major{fill:var(--major)}svg.bar rect.s-maint{fill:var(--maint)}svg.bar rect.s-none{fill:#d0d7de}
+svg.bar rect{fill:var(--op)}svg.bar rect.s-deg{fill:#d4a72c}svg.bar rect.s-part{fill:#e16f24}svg.bar rect.s-major{fill:var(--major)}svg.bar rect.s-maint{fill:var(--maint)}svg.bar rect.s-none{fill:#d0d7de}svg.bar path.deploy{stroke:#1f2328;stroke-width:2px;vector-effect:non-scaling-stroke}
 .legend{display:flex;justify-content:space-between;color:var(--muted);font-size:.8rem}
 ul.incidents>li{border-left:4px solid var(--line);padding:.25rem 0 .25rem .75rem;margin:0 0 1rem}
 ul.incidents>li.i-minor{border-color:#d4a72c}ul.incidents>li.i-major{border-color:#e16f24}ul.incidents>li.i-critical{border-color:var(--major)}ul.incidents>li.i-maintenance{border-color:var(--maint)}

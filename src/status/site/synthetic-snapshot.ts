@@ -33,6 +33,18 @@ export interface SyntheticOptions {
   seed?: number;
 }
 
+function deployDay(next: () => number, component: string): Pick<UptimeDay, 'deploys' | 'deployed'> {
+  if (next() >= 0.2) return {};
+  const deploys = 1 + Math.floor(next() * 3);
+  return {
+    deploys,
+    deployed: Array.from(
+      { length: deploys },
+      (_, i) => `${component.toLowerCase().replace(' ', '-')} v${i + 1}`,
+    ),
+  };
+}
+
 export function syntheticSnapshot(options: SyntheticOptions): StatusSnapshot {
   const now = options.now ?? Date.UTC(2026, 5, 15, 12);
   const next = random(options.seed ?? 7);
@@ -76,6 +88,8 @@ export function syntheticSnapshot(options: SyntheticOptions): StatusSnapshot {
       Number(a.resolvedAt !== undefined) - Number(b.resolvedAt !== undefined) || b.startedAt - a.startedAt,
   );
   const today = Math.floor(now / DAY);
+  // Deploys on about one day in five of every component, from their own sequence so the rest stays as it was.
+  const nextDeploy = random((options.seed ?? 7) + 1);
   const components: PublicComponent[] = names.map((name, index) => {
     const mine = incidents.filter((i) => i.components.includes(name));
     const uptime: UptimeDay[] = [];
@@ -100,6 +114,7 @@ export function syntheticSnapshot(options: SyntheticOptions): StatusSnapshot {
         downtimeMinutes: Math.round(minutes),
         worst,
         incidentIds: hits.map((i) => i.id),
+        ...deployDay(nextDeploy, name),
       });
     }
     return {

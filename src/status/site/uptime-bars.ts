@@ -26,6 +26,25 @@ function quiet(day: UptimeDay): boolean {
   return day.incidentIds.length === 0 && day.downtimeMinutes === 0;
 }
 
+/**
+ * The deploys of a segment for its title: "2 deploys: api 2.4.0, web 1.1" for one day, "5
+ * deploys" for a run of quiet days (the ticks show which) (deploys do not split a run: a team that ships
+ * every day would otherwise cost the home page a rectangle and a title per day).
+ */
+function describeDeploys(days: readonly UptimeDay[]): string | undefined {
+  const deployDays = days.filter((d) => d.deploys);
+  if (deployDays.length === 0) return undefined;
+  const count = deployDays.reduce((sum, d) => sum + (d.deploys ?? 0), 0);
+  const plural = `${count} deploy${count === 1 ? '' : 's'}`;
+  const [only] = days;
+  if (days.length === 1 && only) {
+    const named = only.deployed ?? [];
+    const more = count - named.length;
+    return `${plural}${named.length > 0 ? `: ${named.join(', ')}` : ''}${more > 0 ? ` and ${more} more` : ''}`;
+  }
+  return plural;
+}
+
 export function segmentsOf(days: readonly UptimeDay[]): Segment[] {
   const segments: Segment[] = [];
   days.forEach((day, index) => {
@@ -44,7 +63,13 @@ export function segmentsOf(days: readonly UptimeDay[]): Segment[] {
   return segments;
 }
 
-function describeDays(segment: Segment): string {
+function describeDays(segment: Segment, days: readonly UptimeDay[]): string {
+  const deploys = describeDeploys(days.slice(segment.start, segment.start + segment.days));
+  const text = describeQuietOrTroubled(segment);
+  return deploys ? `${text}; ${deploys}` : text;
+}
+
+function describeQuietOrTroubled(segment: Segment): string {
   const { first, last } = segment;
   const when =
     segment.days === 1
@@ -87,17 +112,38 @@ export function barSummary(days: readonly UptimeDay[]): string {
   return `${head}; ${troubled.length} day${troubled.length === 1 ? '' : 's'} with incidents, downtime or maintenance, the worst ${formatIsoDay(worst.date)} (${STATUS_LABEL[worst.worst].toLowerCase()}).`;
 }
 
+/**
+ * One path of short ticks at the top of the bar, one per day with deploys. Relative moves
+ * ("m3-2v2": three days on, back up, down again) keep a tick to a few bytes.
+ */
+export function deployTicks(days: readonly UptimeDay[]): string {
+  let path = '';
+  let previous = -1;
+  days.forEach((day, index) => {
+    if (!day.deploys) return;
+    path += previous < 0 ? `M${index}.37 0v2` : `m${index - previous}-2v2`;
+    previous = index;
+  });
+  return path ? `<path class="deploy" d="${path}"/>` : '';
+}
+
+/** Operational is the bar's default colour (stylesheet), so the commonest rectangle spends no bytes on it. */
+function classAttribute(name: string): string {
+  return name === STATUS_CLASS.operational ? '' : ` class="${name}"`;
+}
+
 export function renderUptimeBar(component: PublicComponent): string {
   const days = component.uptime;
   if (days.length === 0) return '';
   const rects = segmentsOf(days)
     .map(
       (s) =>
-        `<rect x="${s.start}" width="${s.days - 0.25}" height="10" class="${barClass(s.first)}"><title>${escapeText(describeDays(s))}</title></rect>`,
+        `<rect x="${s.start}" width="${s.days - 0.25}" height="10"${classAttribute(barClass(s.first))}><title>${escapeText(describeDays(s, days))}</title></rect>`,
     )
     .join('');
+  const marks = deployTicks(days);
   const first = days[0];
   const percent = ninetyDayPercent(days);
-  return `<svg class="bar" viewBox="0 0 ${days.length} 10" preserveAspectRatio="none" role="img" aria-label="${escapeText(barSummary(days))}">${rects}</svg>
+  return `<svg class="bar" viewBox="0 0 ${days.length} 10" preserveAspectRatio="none" role="img" aria-label="${escapeText(barSummary(days))}">${rects}${marks}</svg>
 <p class="legend"><span>${first ? escapeText(formatIsoDay(first.date)) : ''}</span><span>${percent === null ? '' : `${formatPercent(percent)} over ${days.length} days`}</span><span>Today</span></p>`;
 }

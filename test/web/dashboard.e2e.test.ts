@@ -167,7 +167,7 @@ test('an operator signs in, sees a failure live, acknowledges it, schedules down
       timeout: 10_000,
     },
   );
-  await page.waitForSelector('svg.timeline line.deploy');
+  await page.waitForSelector('svg.timeline line.deploy', { state: 'attached' });
   assert.match(await page.locator('.columns').innerText(), /web-1/, 'hosts behind the switch are listed');
   assert.match(await page.locator('section:has(#loc-title)').innerText(), /10\.9\.0\.12/);
   await page.screenshot({ path: screenshotPath('host'), fullPage: true });

@@ -76,7 +76,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     const upstreamPort = await freePort();
     children.push(
-      spawn(process.execPath, ['-e', UPSTREAM_SOURCE, String(upstreamPort)], { stdio: 'inherit' }),
+      spawn(process.execPath, ['-e', UPSTREAM_SOURCE, String(upstreamPort)], { stdio: ['ignore', 2, 2] }),
     );
     await waitForPort(upstreamPort);
     progress(`upstream on 127.0.0.1:${upstreamPort}`);
@@ -99,8 +99,9 @@ export async function main(argv: string[]): Promise<void> {
       'warn',
     ];
     children.push(
+      // The children's output goes to stderr: stdout ends with the one JSON line.
       spawn(process.execPath, vigilArgs, {
-        stdio: ['ignore', 'inherit', 'inherit'],
+        stdio: ['ignore', 2, 2],
         env: { ...process.env, VIGIL_PROXY_SECRET: 'bench-secret-0123456789' },
       }),
     );
@@ -110,7 +111,7 @@ export async function main(argv: string[]): Promise<void> {
     const nginxPort = await freePort();
     const conf = path.join(dir, 'nginx.conf');
     await writeFile(conf, nginxConfig(dir, nginxPort, upstreamPort, workers));
-    children.push(spawn(NGINX, ['-p', dir, '-c', conf], { stdio: 'inherit' }));
+    children.push(spawn(NGINX, ['-p', dir, '-c', conf], { stdio: ['ignore', 2, 2] }));
     await waitForPort(nginxPort);
     progress(`nginx on 127.0.0.1:${nginxPort} (worker_processes ${workers})`);
 

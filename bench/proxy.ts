@@ -17,9 +17,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { freePort } from '../test/helpers/local-servers.ts';
+import { runWrk, type WrkResult } from './wrk.ts';
 
 const NGINX = '/usr/sbin/nginx';
-const WRK = '/usr/bin/wrk';
 const VIGIL = fileURLToPath(new URL('../bin/vigil.js', import.meta.url));
 
 // Plain JavaScript, run with `node -e`: the upstream every proxy forwards to.
@@ -34,12 +35,7 @@ server.keepAliveTimeout = 65000;
 server.listen(Number(process.argv[1]), '127.0.0.1');
 `;
 
-interface LoadResult {
-  reqPerS: number;
-  p50Ms: number;
-  p99Ms: number;
-  errors: number;
-}
+type LoadResult = WrkResult;
 
 export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -57,7 +53,7 @@ export async function main(argv: string[]): Promise<void> {
     process.stdout.write(
       'npm run bench -- proxy [--duration S] [--connections N] [--workers N] [--warmup S] [--rounds N]\n' +
         'Loads vigil proxy and nginx (same worker count) in front of one upstream with wrk, in alternating\n' +
-        'windows of --duration seconds; each keeps its best round.\n',
+        'windows of --duration seconds; and reports the medians.\n',
     );
     return;
   }
@@ -217,62 +213,6 @@ http {
 `;
 }
 
-/** Runs wrk against the port for a window; parses requests/s and the latency distribution. */
-function load(port: number, seconds: number, connections: number): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const wrk = spawn(WRK, [
-      '-t',
-      '1',
-      '-c',
-      String(connections),
-      '-d',
-      `${seconds}s`,
-      '--latency',
-      `http://127.0.0.1:${port}/`,
-    ]);
-    let output = '';
-    wrk.stdout.on('data', (chunk) => {
-      output += chunk;
-    });
-    wrk.stderr.on('data', (chunk) => {
-      output += chunk;
-    });
-    wrk.on('error', reject);
-    wrk.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`wrk exited with ${code}: ${output}`));
-      const reqPerS = Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1] ?? 0);
-      const percentile = (p: string) =>
-        toMs(new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)$`, 'm').exec(output));
-      const errors = /Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1];
-      const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(
-        output,
-      );
-      resolve({
-        reqPerS: Math.round(reqPerS),
-        p50Ms: percentile('50'),
-        p99Ms: percentile('99'),
-        errors:
-          Number(errors ?? 0) + (socketErrors ? socketErrors.slice(1).reduce((n, v) => n + Number(v), 0) : 0),
-      });
-    });
-  });
-}
-
-function toMs(match: RegExpExecArray | null): number {
-  if (!match) return Number.NaN;
-  const value = Number(match[1]);
-  const ms = match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
-  return Math.round(ms * 100) / 100;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 async function waitForPort(port: number): Promise<void> {
   for (let attempt = 0; attempt < 1200; attempt++) {
     const open = await new Promise<boolean>((resolve) => {
@@ -291,4 +231,8 @@ async function waitForPort(port: number): Promise<void> {
 
 function progress(line: string): void {
   process.stderr.write(`[proxy] ${line}\n`);
+}
+
+function load(port: number, seconds: number, connections: number): Promise<LoadResult> {
+  return runWrk(`http://127.0.0.1:${port}/`, seconds, connections);
 }

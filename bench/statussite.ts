@@ -6,14 +6,13 @@
 //   npm run bench -- statussite [--components 50] [--incidents 1000] [--seconds 10] [--connections 64]
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateSite } from '../src/status/site/generate-site.ts';
 import { syntheticSnapshot } from '../src/status/site/synthetic-snapshot.ts';
-
-const WRK = '/usr/bin/wrk';
+import { freePort } from '../test/helpers/local-servers.ts';
+import { runWrk } from './wrk.ts';
 
 const MIX = `local paths = { "/", "/api/v2/summary.json", "/incidents/42.html", "/index.html" }
 local i = 0
@@ -22,14 +21,6 @@ request = function()
   return wrk.format("GET", paths[(i % #paths) + 1], { ["Accept-Encoding"] = "gzip" })
 end
 `;
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function waitForHttp(port: number): Promise<void> {
   for (let attempt = 0; attempt < 600; attempt++) {
@@ -41,48 +32,6 @@ async function waitForHttp(port: number): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`status-site serve did not answer on port ${port} within 60 s`);
-}
-
-function toMs(match: RegExpExecArray | null): number {
-  if (!match) return Number.NaN;
-  const value = Number(match[1]);
-  const ms = match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
-  return Math.round(ms * 100) / 100;
-}
-
-function load(port: number, script: string, seconds: number, connections: number) {
-  return new Promise<{ reqPerS: number; p99Ms: number; errors: number }>((resolve, reject) => {
-    const wrk = spawn(WRK, [
-      '-t',
-      '1',
-      '-c',
-      String(connections),
-      '-d',
-      `${seconds}s`,
-      '--latency',
-      '-s',
-      script,
-      `http://127.0.0.1:${port}`,
-    ]);
-    let output = '';
-    wrk.stdout.on('data', (chunk) => {
-      output += chunk;
-    });
-    wrk.stderr.on('data', (chunk) => {
-      output += chunk;
-    });
-    wrk.on('error', reject);
-    wrk.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`wrk exited with ${code}: ${output}`));
-      const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0);
-      const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
-      resolve({
-        reqPerS: Math.round(Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1] ?? 0)),
-        p99Ms: toMs(/^\s+99%\s+([\d.]+)(us|ms|s)$/m.exec(output)),
-        errors: non2xx + (socket ? socket.slice(1).reduce((n, v) => n + Number(v), 0) : 0),
-      });
-    });
-  });
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -136,9 +85,14 @@ export async function main(argv: string[]): Promise<void> {
     const script = path.join(dir, 'mix.lua');
     await writeFile(script, MIX);
     process.stderr.write('warming up for 2 s...\n');
-    await load(port, script, 2, Number(values.connections));
+    await runWrk(`http://127.0.0.1:${port}`, 2, Number(values.connections), script);
     process.stderr.write(`loading for ${values.seconds} s with ${values.connections} connections...\n`);
-    const result = await load(port, script, Number(values.seconds), Number(values.connections));
+    const result = await runWrk(
+      `http://127.0.0.1:${port}`,
+      Number(values.seconds),
+      Number(values.connections),
+      script,
+    );
     process.stdout.write(
       `${JSON.stringify({
         bench: 'statussite',

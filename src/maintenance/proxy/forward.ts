@@ -1,7 +1,7 @@
 import type http from 'node:http';
-import type { Dispatcher } from 'undici';
 import { clientResponseHeaders, upstreamRequestHeaders } from './forwarded-headers.ts';
 import type { ProxyCounters } from './metrics.ts';
+import type { Exchanger, UpstreamConnection, UpstreamFailure } from './upstream-connections.ts';
 import type { Upstream, UpstreamPool } from './upstream-pool.ts';
 
 export interface ForwardContext {
@@ -31,24 +31,22 @@ export function forwardRequest(
   new Exchange(context, request, response, done).attempt();
 }
 
-const UPSTREAM_TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
-/** The app closed the connection before answering: on a kept-alive connection, a race. */
-const CLOSED_UNDER_US = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
-
 /**
- * One request on its way through. It is undici's dispatch handler (callbacks, no stream
- * objects between the app's answer and the client), which keeps the per-request cost of
- * the proxy low; the older callback form is used because it hands over raw header lists.
+ * One request on its way through: the head written to an upstream connection in one go,
+ * the body (if any) streamed after it once the connection stands, the answer streamed back
+ * as the connection parses it.
  */
-class Exchange implements Dispatcher.DispatchHandler {
+class Exchange implements Exchanger {
   private readonly withBody: boolean;
-  private readonly headers: string[];
+  /** The client sent a chunked body: it goes upstream chunked too (Node has decoded it). */
+  private readonly chunkedBody: boolean;
+  private readonly head: string;
   private upstream: Upstream | undefined;
+  private connection: UpstreamConnection | undefined;
   private tried: Set<Upstream> | undefined;
-  private resetRetried = false;
+  private staleRetried = false;
   private answered = false;
-  private abort: ((error?: Error) => void) | undefined;
-  private resume: (() => void) | undefined;
+  private finished = false;
 
   constructor(
     private readonly context: ForwardContext,
@@ -57,15 +55,15 @@ class Exchange implements Dispatcher.DispatchHandler {
     private readonly done: (() => void) | undefined,
   ) {
     this.withBody = hasRequestBody(request);
-    this.headers = upstreamRequestHeaders(request.rawHeaders, {
-      address: request.socket.remoteAddress ?? '',
-      protocol: 'encrypted' in request.socket ? 'https' : 'http',
-    });
-    // Node's server has already answered `Expect: 100-continue`; the body follows by itself.
-    if (request.headers.expect !== undefined) this.headers = withoutHeader(this.headers, 'expect');
+    this.chunkedBody = this.withBody && request.headers['content-length'] === undefined;
+    this.head = requestHead(request, this.chunkedBody);
     response.on('close', () => {
       // The client left before its response was complete: stop the upstream side too.
-      if (!response.writableFinished) this.abort?.(new ClientGone());
+      if (!this.finished) {
+        this.finished = true;
+        this.stopBody();
+        this.connection?.abort();
+      }
       this.done?.();
     });
   }
@@ -74,51 +72,88 @@ class Exchange implements Dispatcher.DispatchHandler {
     const upstream = this.context.pool.pick(this.tried);
     if (!upstream) return this.fail(502, 'Bad Gateway: no upstream answered\n');
     this.upstream = upstream;
-    this.abort = undefined;
-    upstream.connections.dispatch(
-      {
-        method: this.request.method as Dispatcher.HttpMethod,
-        path: this.request.url ?? '/',
-        headers: this.headers,
-        // Read from the client only once connected: a refused connection has consumed none
-        // of it, and the request can still go to another upstream intact.
-        body: this.withBody ? this.request : null,
-      },
+    const connection = upstream.connections.acquire();
+    this.connection = connection;
+    // The body is read from the client only once connected: a refused connection has
+    // consumed none of it, and the request can still go to another upstream intact.
+    connection.start(
       this,
+      this.request.method ?? 'GET',
+      this.head,
+      this.withBody ? this.sendBody : undefined,
     );
   }
 
-  onConnect(abort: (error?: Error) => void): void {
-    if (this.response.destroyed) return abort(new ClientGone());
-    this.abort = abort;
+  private readonly sendBody = () => {
+    const { request } = this;
+    request.on('data', this.onBodyData);
+    request.once('end', this.onBodyEnd);
+    this.connection?.socket.on('drain', this.onUpstreamDrain);
+    request.resume();
+  };
+
+  private readonly onBodyData = (chunk: Buffer) => {
+    const connection = this.connection as UpstreamConnection;
+    let more: boolean;
+    if (this.chunkedBody) {
+      connection.socket.cork();
+      connection.write(`${chunk.length.toString(16)}\r\n`);
+      connection.write(chunk);
+      more = connection.write('\r\n');
+      connection.socket.uncork();
+    } else more = connection.write(chunk);
+    if (!more) this.request.pause();
+  };
+
+  private readonly onBodyEnd = () => {
+    const connection = this.connection as UpstreamConnection;
+    if (this.chunkedBody) connection.write('0\r\n\r\n');
+    connection.sent();
+    this.stopBody();
+  };
+
+  private readonly onUpstreamDrain = () => this.request.resume();
+
+  private stopBody(): void {
+    this.request.off('data', this.onBodyData);
+    this.request.off('end', this.onBodyEnd);
+    this.connection?.socket.off('drain', this.onUpstreamDrain);
   }
 
-  onHeaders(status: number, raw: Buffer[], resume: () => void, statusText: string): boolean {
+  onHead(status: number, statusText: string, rawHeaders: string[]): void {
     this.answered = true;
-    this.resume = resume;
     this.context.counters.responsesByClass[Math.floor(status / 100)]! += 1;
-    const names: string[] = new Array(raw.length);
-    for (let i = 0; i < raw.length; i++) names[i] = (raw[i] as Buffer).toString('latin1');
-    this.response.writeHead(status, statusText, clientResponseHeaders(names));
-    this.response.on('drain', () => this.resume?.());
-    return true;
+    this.response.writeHead(status, statusText, clientResponseHeaders(rawHeaders));
   }
 
-  /** False pauses the upstream until the client has taken what it was sent ('drain'). */
-  onData(chunk: Buffer): boolean {
-    return this.response.write(chunk);
+  onBody(chunk: Buffer): void {
+    // The client is slower than the app: stop reading from the app until it catches up.
+    if (!this.response.write(chunk)) {
+      this.connection?.pauseReading();
+      this.response.once('drain', this.onClientDrain);
+    }
   }
+
+  private readonly onClientDrain = () => this.connection?.resumeReading();
 
   onComplete(): void {
+    this.finished = true;
+    this.stopBody();
     this.response.end();
   }
 
-  onError(error: Error & { code?: string }): void {
+  onFailure(failure: UpstreamFailure, error: Error): void {
     const { context, response } = this;
+    this.stopBody();
+    if (this.finished) return;
     // Cut off mid-body: the client must see a broken response, not a short one.
-    if (this.answered || response.destroyed) return void response.destroy();
-    const upstream = this.upstream as Upstream;
-    if (error.code === 'ECONNREFUSED') {
+    if (this.answered || response.destroyed) {
+      this.finished = true;
+      context.counters.upstreamFailures++;
+      return void response.destroy();
+    }
+    if (failure === 'unreached') {
+      const upstream = this.upstream as Upstream;
       context.pool.reportFailure(upstream, error.message);
       this.tried ??= new Set();
       this.tried.add(upstream);
@@ -128,22 +163,23 @@ class Exchange implements Dispatcher.DispatchHandler {
     // A kept-alive connection the app closed just as it was reused: nothing was processed,
     // so a request without a body and without side effects may go again, once.
     if (
-      CLOSED_UNDER_US.has(error.code ?? '') &&
+      failure === 'closed_idle' &&
       !this.withBody &&
-      !this.resetRetried &&
+      !this.staleRetried &&
       idempotent(this.request.method)
     ) {
-      this.resetRetried = true;
+      this.staleRetried = true;
       context.counters.retries++;
       return this.attempt();
     }
-    if (UPSTREAM_TIMEOUTS.has(error.code ?? ''))
+    if (failure === 'timeout')
       return this.fail(504, 'Gateway Timeout: the upstream did not answer in time\n');
     this.fail(502, 'Bad Gateway: the upstream failed\n');
   }
 
   private fail(status: number, body: string): void {
     const { context, response } = this;
+    this.finished = true;
     context.counters.upstreamFailures++;
     if (response.headersSent) return void response.destroy();
     context.counters.responsesByClass[5]! += 1;
@@ -152,11 +188,24 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 }
 
-/** Ends the upstream side of an exchange whose client has disconnected. */
-class ClientGone extends Error {}
-
 const idempotent = (method: string | undefined) =>
   method === 'GET' || method === 'HEAD' || method === 'OPTIONS';
+
+/**
+ * The request line and headers as sent upstream, one string for one socket write. Method,
+ * target and header values come from Node's strict parser: they hold no CR or LF.
+ */
+export function requestHead(request: http.IncomingMessage, chunkedBody: boolean): string {
+  let headers = upstreamRequestHeaders(request.rawHeaders, {
+    address: request.socket.remoteAddress ?? '',
+    protocol: 'encrypted' in request.socket ? 'https' : 'http',
+  });
+  // Node's server has already answered `Expect: 100-continue`; the body follows by itself.
+  if (request.headers.expect !== undefined) headers = withoutHeader(headers, 'expect');
+  let head = `${request.method} ${request.url} HTTP/1.1\r\n`;
+  for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
+  return chunkedBody ? `${head}Transfer-Encoding: chunked\r\n\r\n` : `${head}\r\n`;
+}
 
 function withoutHeader(raw: readonly string[], lower: string): string[] {
   const out: string[] = [];

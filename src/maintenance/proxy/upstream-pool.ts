@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { Logger } from 'pino';
-import { Pool } from 'undici';
+import { UpstreamConnections } from './upstream-connections.ts';
 import {
   afterProbe,
   freshHealth,
@@ -14,8 +14,8 @@ export interface Upstream {
   url: string;
   host: string;
   port: number;
-  /** Kept-alive connections to this app server (undici: no stream objects per request). */
-  connections: Pool;
+  /** Kept-alive connections to this app server. */
+  connections: UpstreamConnections;
   health: UpstreamHealth;
 }
 
@@ -40,17 +40,13 @@ export class UpstreamPool {
   ) {
     this.upstreams = urls.map((url) => {
       const parsed = new URL(url);
+      const host = parsed.hostname.replace(/^\[|\]$/g, '');
+      const port = Number(parsed.port || 80);
       return {
         url,
-        host: parsed.hostname.replace(/^\[|\]$/g, ''),
-        port: Number(parsed.port || 80),
-        // An idle connection is dropped before a typical app server (Node: 5 s) would close
-        // it under us, or two seconds before the app's own `Keep-Alive: timeout=` hint.
-        connections: new Pool(parsed.origin, {
-          keepAliveTimeout: 4_000,
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
-        }),
+        host,
+        port,
+        connections: new UpstreamConnections(host, port, timeoutMs),
         health: freshHealth,
       };
     });
@@ -83,7 +79,7 @@ export class UpstreamPool {
 
   stop(): void {
     clearInterval(this.probeTimer);
-    for (const upstream of this.upstreams) void upstream.connections.destroy().catch(() => {});
+    for (const upstream of this.upstreams) upstream.connections.close();
   }
 
   private probe(upstream: Upstream): Promise<void> {

@@ -132,10 +132,10 @@ export class UpstreamConnection implements ResponseSink {
     const exchanger = this.exchanger;
     this.exchanger = undefined;
     this.uses++;
-    if (reusable && this.requestSent && !this.socket.destroyed) {
-      // The app's own idle limit, less a margin so it never closes a connection we reuse.
-      this.idleMs =
-        keepAliveHintMs === undefined ? DEFAULT_IDLE_MS : Math.min(DEFAULT_IDLE_MS, keepAliveHintMs - 2_000);
+    // The app's own idle limit, less a margin so it never closes a connection we reuse.
+    this.idleMs =
+      keepAliveHintMs === undefined ? DEFAULT_IDLE_MS : Math.min(DEFAULT_IDLE_MS, keepAliveHintMs - 2_000);
+    if (reusable && this.requestSent && this.idleMs > 0 && !this.socket.destroyed) {
       if (this.readingPaused) this.resumeReading();
       this.owner.release(this);
     } else this.socket.destroy();

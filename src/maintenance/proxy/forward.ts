@@ -10,10 +10,29 @@ export interface ForwardContext {
   upstreamTimeoutMs: number;
 }
 
-/** Whether the request carries a body that must be streamed upstream. */
-export function hasRequestBody(request: http.IncomingMessage): boolean {
-  const length = request.headers['content-length'];
-  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+/**
+ * How the client framed its request: whether a body follows and how, and whether it asked
+ * `Expect: 100-continue` (which Node's server has already answered). Read off the raw
+ * header list: no header object is built per request.
+ */
+export function requestFraming(raw: readonly string[]): {
+  body: 'none' | 'sized' | 'chunked';
+  expect: boolean;
+} {
+  let length: string | undefined;
+  let coded = false;
+  let expect = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const size = (raw[i] as string).length;
+    if (size !== 14 && size !== 17 && size !== 6) continue;
+    const name = (raw[i] as string).toLowerCase();
+    if (name === 'content-length') length = raw[i + 1];
+    else if (name === 'transfer-encoding') coded = true;
+    else if (name === 'expect') expect = true;
+  }
+  // Node's parser has refused a request with both, or with a coding other than chunked.
+  const body = coded ? 'chunked' : length !== undefined && length !== '0' ? 'sized' : 'none';
+  return { body, expect };
 }
 
 /**
@@ -37,9 +56,7 @@ export function forwardRequest(
  * as the connection parses it.
  */
 class Exchange implements Exchanger {
-  private readonly withBody: boolean;
-  /** The client sent a chunked body: it goes upstream chunked too (Node has decoded it). */
-  private readonly chunkedBody: boolean;
+  private readonly body: RequestBody | undefined;
   private readonly head: string;
   private upstream: Upstream | undefined;
   private connection: UpstreamConnection | undefined;
@@ -54,14 +71,14 @@ class Exchange implements Exchanger {
     private readonly response: http.ServerResponse,
     private readonly done: (() => void) | undefined,
   ) {
-    this.withBody = hasRequestBody(request);
-    this.chunkedBody = this.withBody && request.headers['content-length'] === undefined;
-    this.head = requestHead(request, this.chunkedBody);
+    const framing = requestFraming(request.rawHeaders);
+    if (framing.body !== 'none') this.body = new RequestBody(request, framing.body === 'chunked');
+    this.head = requestHead(request, framing.body === 'chunked', framing.expect);
     response.on('close', () => {
       // The client left before its response was complete: stop the upstream side too.
       if (!this.finished) {
         this.finished = true;
-        this.stopBody();
+        this.body?.stop();
         this.connection?.abort();
       }
       this.done?.();
@@ -76,48 +93,8 @@ class Exchange implements Exchanger {
     this.connection = connection;
     // The body is read from the client only once connected: a refused connection has
     // consumed none of it, and the request can still go to another upstream intact.
-    connection.start(
-      this,
-      this.request.method ?? 'GET',
-      this.head,
-      this.withBody ? this.sendBody : undefined,
-    );
-  }
-
-  private readonly sendBody = () => {
-    const { request } = this;
-    request.on('data', this.onBodyData);
-    request.once('end', this.onBodyEnd);
-    this.connection?.socket.on('drain', this.onUpstreamDrain);
-    request.resume();
-  };
-
-  private readonly onBodyData = (chunk: Buffer) => {
-    const connection = this.connection as UpstreamConnection;
-    let more: boolean;
-    if (this.chunkedBody) {
-      connection.socket.cork();
-      connection.write(`${chunk.length.toString(16)}\r\n`);
-      connection.write(chunk);
-      more = connection.write('\r\n');
-      connection.socket.uncork();
-    } else more = connection.write(chunk);
-    if (!more) this.request.pause();
-  };
-
-  private readonly onBodyEnd = () => {
-    const connection = this.connection as UpstreamConnection;
-    if (this.chunkedBody) connection.write('0\r\n\r\n');
-    connection.sent();
-    this.stopBody();
-  };
-
-  private readonly onUpstreamDrain = () => this.request.resume();
-
-  private stopBody(): void {
-    this.request.off('data', this.onBodyData);
-    this.request.off('end', this.onBodyEnd);
-    this.connection?.socket.off('drain', this.onUpstreamDrain);
+    const { body } = this;
+    connection.start(this, this.request.method ?? 'GET', this.head, body && (() => body.start(connection)));
   }
 
   onHead(status: number, statusText: string, rawHeaders: string[]): void {
@@ -129,22 +106,21 @@ class Exchange implements Exchanger {
   onBody(chunk: Buffer): void {
     // The client is slower than the app: stop reading from the app until it catches up.
     if (!this.response.write(chunk)) {
-      this.connection?.pauseReading();
-      this.response.once('drain', this.onClientDrain);
+      const connection = this.connection as UpstreamConnection;
+      connection.pauseReading();
+      this.response.once('drain', () => connection.resumeReading());
     }
   }
 
-  private readonly onClientDrain = () => this.connection?.resumeReading();
-
   onComplete(): void {
     this.finished = true;
-    this.stopBody();
+    this.body?.stop();
     this.response.end();
   }
 
   onFailure(failure: UpstreamFailure, error: Error): void {
     const { context, response } = this;
-    this.stopBody();
+    this.body?.stop();
     if (this.finished) return;
     // Cut off mid-body: the client must see a broken response, not a short one.
     if (this.answered || response.destroyed) {
@@ -162,12 +138,7 @@ class Exchange implements Exchanger {
     }
     // A kept-alive connection the app closed just as it was reused: nothing was processed,
     // so a request without a body and without side effects may go again, once.
-    if (
-      failure === 'closed_idle' &&
-      !this.withBody &&
-      !this.staleRetried &&
-      idempotent(this.request.method)
-    ) {
+    if (failure === 'closed_idle' && !this.body && !this.staleRetried && idempotent(this.request.method)) {
       this.staleRetried = true;
       context.counters.retries++;
       return this.attempt();
@@ -188,6 +159,55 @@ class Exchange implements Exchanger {
   }
 }
 
+/**
+ * A request body on its way upstream, read from the client only as fast as the app takes
+ * it. Node has removed the client's transfer coding; a body without a length is re-chunked.
+ */
+class RequestBody {
+  private connection: UpstreamConnection | undefined;
+
+  constructor(
+    private readonly request: http.IncomingMessage,
+    private readonly chunked: boolean,
+  ) {}
+
+  start(connection: UpstreamConnection): void {
+    this.connection = connection;
+    this.request.on('data', this.onData);
+    this.request.once('end', this.onEnd);
+    connection.socket.on('drain', this.onDrain);
+    this.request.resume();
+  }
+
+  stop(): void {
+    this.request.off('data', this.onData);
+    this.request.off('end', this.onEnd);
+    this.connection?.socket.off('drain', this.onDrain);
+  }
+
+  private readonly onData = (chunk: Buffer) => {
+    const connection = this.connection as UpstreamConnection;
+    let more: boolean;
+    if (this.chunked) {
+      connection.socket.cork();
+      connection.write(`${chunk.length.toString(16)}\r\n`);
+      connection.write(chunk);
+      more = connection.write('\r\n');
+      connection.socket.uncork();
+    } else more = connection.write(chunk);
+    if (!more) this.request.pause();
+  };
+
+  private readonly onEnd = () => {
+    const connection = this.connection as UpstreamConnection;
+    if (this.chunked) connection.write('0\r\n\r\n');
+    connection.sent();
+    this.stop();
+  };
+
+  private readonly onDrain = () => this.request.resume();
+}
+
 const idempotent = (method: string | undefined) =>
   method === 'GET' || method === 'HEAD' || method === 'OPTIONS';
 
@@ -195,13 +215,13 @@ const idempotent = (method: string | undefined) =>
  * The request line and headers as sent upstream, one string for one socket write. Method,
  * target and header values come from Node's strict parser: they hold no CR or LF.
  */
-export function requestHead(request: http.IncomingMessage, chunkedBody: boolean): string {
+export function requestHead(request: http.IncomingMessage, chunkedBody: boolean, expect: boolean): string {
   let headers = upstreamRequestHeaders(request.rawHeaders, {
     address: request.socket.remoteAddress ?? '',
     protocol: 'encrypted' in request.socket ? 'https' : 'http',
   });
   // Node's server has already answered `Expect: 100-continue`; the body follows by itself.
-  if (request.headers.expect !== undefined) headers = withoutHeader(headers, 'expect');
+  if (expect) headers = withoutHeader(headers, 'expect');
   let head = `${request.method} ${request.url} HTTP/1.1\r\n`;
   for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
   return chunkedBody ? `${head}Transfer-Encoding: chunked\r\n\r\n` : `${head}\r\n`;

@@ -176,10 +176,11 @@ export class RequestPausingProxy {
 
   private onRequest(request: http.IncomingMessage, response: http.ServerResponse): void {
     this.inFlight++;
-    response.on('close', this.requestClosed);
     if (this.closing) response.shouldKeepAlive = false;
     // The common case costs one check: nothing paused, nothing waiting.
-    if (this.gate.isOpen || this.bypasses(request)) return forwardRequest(this.context, request, response);
+    if (this.gate.isOpen || this.bypasses(request))
+      return forwardRequest(this.context, request, response, this.requestClosed);
+    response.on('close', this.requestClosed);
     const admission = this.gate.admit({
       release: () =>
         new Promise<void>((resolve) => {

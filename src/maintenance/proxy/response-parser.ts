@@ -25,8 +25,9 @@ const MAX_HEAD_BYTES = 64 * 1024;
 const MAX_LINE_BYTES = 4 * 1024;
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: ([^\r\n]*))?$/;
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** Field values: visible ASCII, space, tab and obs-text; never CR, LF or NUL. */
+/** A field name (a token), a colon, a value of visible ASCII, space, tab and obs-text only. */
+const HEADER_LINE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\t\x20-\x7e\x80-\xff]*$/;
+/** What a trailer line must not hold: CR, LF, NUL and other controls. */
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 const CHUNK_SIZE = /^([0-9A-Fa-f]{1,15})[ \t]*(?:;.*)?$/;
 
@@ -39,6 +40,15 @@ const enum State {
   Trailers,
   UntilClose,
   Done,
+}
+
+/** The value after `from`, without the optional whitespace (space, tab) around it. */
+function withoutOws(line: string, from: number): string {
+  let start = from;
+  let end = line.length;
+  while (start < end && (line.charCodeAt(start) === 32 || line.charCodeAt(start) === 9)) start++;
+  while (end > start && (line.charCodeAt(end - 1) === 32 || line.charCodeAt(end - 1) === 9)) end--;
+  return line.slice(start, end);
 }
 
 function fail(message: string): never {
@@ -145,27 +155,29 @@ export class ResponseParser {
   }
 
   private parseHead(text: string): void {
-    const lines = text.split('\r\n');
-    const status = STATUS_LINE.exec(lines[0] as string);
-    if (!status) fail(`a status line of ${JSON.stringify((lines[0] as string).slice(0, 80))}`);
+    let eol = text.indexOf('\r\n');
+    if (eol < 0) eol = text.length;
+    const statusLine = text.slice(0, eol);
+    const status = STATUS_LINE.exec(statusLine);
+    if (!status) fail(`a status line of ${JSON.stringify(statusLine.slice(0, 80))}`);
     const http11 = status[1] === '1';
     const code = Number(status[2]);
-    const raw: string[] = new Array((lines.length - 1) * 2);
+    const raw: string[] = [];
     let contentLength = -1;
     let chunked = false;
     let transferEncoding = false;
     let close = !http11;
     this.keepAliveHintMs = undefined;
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i] as string;
+    for (let start = eol + 2; start < text.length; start = eol + 2) {
+      eol = text.indexOf('\r\n', start);
+      if (eol < 0) eol = text.length;
+      const line = text.slice(start, eol);
+      // One test for the whole line: a token, a colon, then only characters a value may hold.
+      if (!HEADER_LINE.test(line)) fail(`a header line of ${JSON.stringify(line.slice(0, 80))}`);
       const colon = line.indexOf(':');
-      if (colon <= 0) fail(`a header line without a name: ${JSON.stringify(line.slice(0, 80))}`);
       const name = line.slice(0, colon);
-      if (!TOKEN.test(name)) fail(`a header name of ${JSON.stringify(name.slice(0, 80))}`);
-      const value = line.slice(colon + 1).trim();
-      if (BAD_VALUE.test(value)) fail(`a control character in the ${name} header`);
-      raw[(i - 1) * 2] = name;
-      raw[(i - 1) * 2 + 1] = value;
+      const value = withoutOws(line, colon + 1);
+      raw.push(name, value);
       // The framing headers, recognised by length first: most headers are none of them.
       const lower = name.length === 14 || name.length === 17 || name.length === 10 ? name.toLowerCase() : '';
       if (lower === 'content-length') {

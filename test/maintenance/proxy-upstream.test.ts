@@ -118,6 +118,32 @@ test('chunked, sized, close-delimited and bodiless answers all reach the client 
   }
 });
 
+test('every byte value of a small answer arrives unchanged (it leaves with its head in one write)', async () => {
+  const bytes = Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 7) % 256));
+  const app = await rawApp((socket) => {
+    socket.write(
+      `HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: ${bytes.length}\r\n\r\n`,
+    );
+    socket.write(bytes);
+  });
+  const proxy = await startProxy(proxyConfig([app.url]));
+  try {
+    const received = await new Promise<Buffer>((resolve, reject) => {
+      http
+        .get(`${proxy.url}/bytes`, { agent: false }, (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (c: Buffer) => chunks.push(c));
+          response.on('end', () => resolve(Buffer.concat(chunks)));
+        })
+        .on('error', reject);
+    });
+    assert.deepEqual(received, bytes);
+  } finally {
+    await proxy.stop();
+    await app.close();
+  }
+});
+
 test('a malformed answer is a 502 for that request only; the next one goes through', async () => {
   const app = await rawApp((socket, head) => {
     if (pathOf(head) === '/smuggle')

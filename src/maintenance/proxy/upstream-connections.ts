@@ -124,8 +124,8 @@ export class UpstreamConnection implements ResponseSink {
     this.exchanger?.onHead(status, statusText, rawHeaders);
   }
 
-  onBody(chunk: Buffer): void {
-    this.exchanger?.onBody(chunk);
+  onBody(chunk: Buffer, last: boolean): void {
+    this.exchanger?.onBody(chunk, last);
   }
 
   onComplete(reusable: boolean, keepAliveHintMs: number | undefined): void {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { natsProxySwitch } from '../../src/maintenance/proxy/nats-switch.ts';
 import {
@@ -97,5 +99,43 @@ test('pause() fails naming the member that did not confirm; a departed member is
   } finally {
     await strict.close();
     await a.stop();
+  }
+});
+
+test('the switch counts requests the group had already sent to the app until they are answered', async () => {
+  const group = `t${randomUUID().slice(0, 8)}`;
+  // One slow request at the app when the pause begins; held ones do not count.
+  const slowApp = http.createServer((req, res) => {
+    setTimeout(() => res.end('done'), req.url === '/slow' ? 1_000 : 0);
+  });
+  await new Promise<void>((resolve) => slowApp.listen(0, '127.0.0.1', resolve));
+  const appUrl = `http://127.0.0.1:${(slowApp.address() as AddressInfo).port}`;
+  const member = (id: string) =>
+    startProxy(
+      proxyConfig([appUrl], (c) => {
+        c.group = { name: group, nats: NATS, proxyId: id, heartbeatMs: 5_000 };
+      }),
+    );
+  const [a, b] = [await member('web-a'), await member('web-b')];
+  const proxySwitch = await natsProxySwitch({ servers: NATS, group, timeoutMs: 5_000 });
+  try {
+    assert.ok(proxySwitch.unanswered);
+    const slow = request(a.url, { path: '/slow' });
+    await until(() => a.proxy.status().inFlight === 1, 'the slow request at the app');
+    await proxySwitch.pause({ reason: 'db swap', maxHoldMs: 10_000, maxPauseMs: 20_000 });
+    const held = request(b.url, { path: '/held' });
+    await until(() => b.proxy.status().heldNow === 1, 'a request held on b');
+    assert.equal(await proxySwitch.unanswered(), 1);
+    // Heard within a few tens of milliseconds of the answer, not at the next heartbeat.
+    await until(async () => (await proxySwitch.unanswered?.()) === 0, 'the slow request answered', 3_000);
+    assert.equal((await slow).status, 200);
+    await proxySwitch.resume();
+    assert.equal((await held).status, 200);
+  } finally {
+    await proxySwitch.close();
+    await a.stop();
+    await b.stop();
+    slowApp.closeAllConnections();
+    await new Promise((resolve) => slowApp.close(resolve));
   }
 });

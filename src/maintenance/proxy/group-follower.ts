@@ -14,11 +14,13 @@ import {
   stateKey,
 } from './group-state.ts';
 
+const UNANSWERED_REPORT_MS = 25;
+
 /** The part of a proxy (or of its worker processes) the group state drives. */
 export interface FollowingProxy {
   applyPause(order: { reason: string; maxHoldMs: number; until: number; epoch: number }): Promise<void>;
   resume(epoch: number): Promise<void>;
-  report(): Promise<{ paused: boolean; epoch: number; held: number }>;
+  report(): Promise<{ paused: boolean; epoch: number; held: number; unanswered: number }>;
 }
 
 export interface GroupSettings {
@@ -129,15 +131,40 @@ export class GroupFollower {
     } else {
       await this.proxy.resume(state.epoch);
     }
-    await this.sendReport();
+    const sent = await this.sendReport();
+    if (state.paused && (sent?.unanswered ?? 0) > 0) void this.reportUntilAnswered(state.epoch);
   }
 
-  private async sendReport(): Promise<void> {
-    if (!this.kv || this.stopped) return;
+  /**
+   * While paused, reports each change in the requests still at the app until none is left,
+   * so a database swap waiting on them hears of it within a few tens of milliseconds.
+   */
+  private async reportUntilAnswered(epoch: number): Promise<void> {
+    let last = -1;
+    const giveUpAt = Date.now() + 60_000;
+    while (!this.stopped && Date.now() < giveUpAt) {
+      await new Promise((resolve) => setTimeout(resolve, UNANSWERED_REPORT_MS));
+      const local = await this.proxy.report();
+      if (!local.paused || local.epoch !== epoch) return;
+      if (local.unanswered !== last) {
+        last = local.unanswered;
+        await this.sendReport();
+      }
+      if (local.unanswered === 0) return;
+    }
+  }
+
+  /** Writes this member's report; returns it, or undefined when it could not be sent. */
+  private async sendReport(): Promise<MemberReport | undefined> {
+    if (!this.kv || this.stopped) return undefined;
     const local = await this.proxy.report();
     const report: MemberReport = { ...local, at: Date.now() };
-    await this.kv
-      .put(memberKey(this.settings.name, this.settings.proxyId), JSON.stringify(report))
-      .catch((error: Error) => this.log.debug({ error: error.message }, 'group report not sent'));
+    return this.kv.put(memberKey(this.settings.name, this.settings.proxyId), JSON.stringify(report)).then(
+      () => report,
+      (error: Error) => {
+        this.log.debug({ error: error.message }, 'group report not sent');
+        return undefined;
+      },
+    );
   }
 }

@@ -25,6 +25,11 @@ export interface MemberReport {
   paused: boolean;
   epoch: number;
   held: number;
+  /**
+   * Requests it had sent to the app that are not answered yet (held ones not counted).
+   * While paused, reported again as it changes until it reaches 0.
+   */
+  unanswered?: number;
   /** When it said so (epoch ms): a heartbeat. */
   at: number;
 }
@@ -59,6 +64,21 @@ export function isMemberReport(value: unknown): value is MemberReport {
  */
 export function localDeadline(state: GroupState, heardAt: number): number {
   return Math.min(state.until, heardAt + state.max_pause_ms);
+}
+
+/**
+ * Requests the live members had already sent to the app and that are not answered yet:
+ * what a database swap waits for. Members with a stale heartbeat cannot tell and are left out.
+ */
+export function unansweredAtApp(
+  members: ReadonlyMap<string, MemberReport>,
+  now: number,
+  staleAfterMs: number,
+): number {
+  let sum = 0;
+  for (const report of members.values())
+    if (now - report.at <= staleAfterMs) sum += Math.max(0, report.unanswered ?? 0);
+  return sum;
 }
 
 export interface Confirmation {

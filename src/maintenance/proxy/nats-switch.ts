@@ -9,6 +9,7 @@ import {
   type MemberReport,
   memberPrefix,
   stateKey,
+  unansweredAtApp,
 } from './group-state.ts';
 
 export interface NatsSwitchOptions {
@@ -134,6 +135,7 @@ export async function natsProxySwitch(
     lastStale: [] as string[],
     pause: (request: PauseRequest) => change(true, request),
     resume: () => change(false),
+    unanswered: async () => unansweredAtApp(await readMembers(), Date.now(), staleAfterMs),
     close: async () => {
       await nc.drain().catch(() => {});
     },

@@ -160,7 +160,7 @@ export async function startControlPlane(
         resume: (epoch) => proxy.resume(epoch),
         report: async () => {
           const s = await proxy.status();
-          return { paused: s.paused, epoch: s.epoch, held: s.heldNow };
+          return { paused: s.paused, epoch: s.epoch, held: s.heldNow, unanswered: s.inFlight - s.heldNow };
         },
       },
       log,

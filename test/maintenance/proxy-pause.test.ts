@@ -35,6 +35,8 @@ test('paused requests wait, then all go upstream in arrival order with their bod
     const status = await (await proxy.control('GET', '/status')).json();
     assert.equal(status.held_now, 20);
     assert.ok(status.longest_hold_ms > 0);
+    // Named by the address it really listens on, not the configured port 0.
+    assert.equal(status.proxy, new URL(proxy.url).host);
     const resumed = await (await proxy.control('POST', '/resume')).json();
     assert.equal(resumed.paused, false);
     const results = await Promise.all(answers);

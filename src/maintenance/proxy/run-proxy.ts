@@ -200,7 +200,8 @@ export async function runProxy(config: ProxyConfig, log: Logger): Promise<Runnin
   const address = await proxy.listen();
   let plane: ProxyControlPlane;
   try {
-    plane = await startControlPlane(config, inProcess(proxy), log);
+    // The bound address names this proxy in its status (`--listen 127.0.0.1:0` included).
+    plane = await startControlPlane({ ...config, listen: address }, inProcess(proxy), log);
   } catch (error) {
     await proxy.close();
     throw error;

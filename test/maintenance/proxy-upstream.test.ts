@@ -225,3 +225,46 @@ test('a client that leaves mid-answer closes the upstream connection too', async
     await app.close();
   }
 });
+
+test('a client that takes nothing for the upstream timeout is cut off, and so is its app connection', async () => {
+  const app = await rawApp((socket) => {
+    socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n');
+    const timer = setInterval(() => socket.write(Buffer.alloc(64 * 1024)), 2);
+    socket.on('close', () => clearInterval(timer));
+  });
+  const proxy = await startProxy(
+    proxyConfig([app.url], (c) => {
+      c.upstreamTimeoutMs = 1_000;
+      c.healthCheck.intervalMs = 60_000;
+    }),
+  );
+  try {
+    const before = app.closedConnections();
+    let stalled: http.IncomingMessage | undefined;
+    const outgoing = http.get(`${proxy.url}/stuck`, { agent: false }, (response) => {
+      response.pause(); // takes nothing
+      stalled = response;
+    });
+    outgoing.on('error', () => {});
+    await until(() => stalled !== undefined, 'the answer to begin');
+    await until(
+      () => app.closedConnections() > before && proxy.proxy.status().inFlight === 0,
+      'the proxy to give up on the client and close the app connection',
+      6_000,
+    );
+    // Reading again, the client finds its answer cut short: it never gets all 100 MB.
+    const ending = await new Promise<string>((resolve) => {
+      let received = 0;
+      stalled?.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+      });
+      stalled?.on('error', () => resolve('error'));
+      stalled?.on('end', () => resolve(received === 100_000_000 ? 'complete' : 'short'));
+      stalled?.resume();
+    });
+    assert.notEqual(ending, 'complete');
+  } finally {
+    await proxy.stop();
+    await app.close();
+  }
+});

@@ -150,8 +150,14 @@ export class UpstreamConnection implements ResponseSink {
     } else if (!this.connected) {
       if (since > Math.min(CONNECT_TIMEOUT_MS, timeoutMs))
         this.fail('unreached', new Error(`no connection within ${Math.round(since / 1000)} s`));
-    } else if (!this.readingPaused && since > timeoutMs) {
-      this.fail('timeout', new Error(`no answer for ${Math.round(since / 1000)} s`));
+    } else if (since > timeoutMs) {
+      // Paused: the client has taken nothing for that long; it is cut off, like a silent app.
+      this.fail(
+        this.readingPaused ? 'broken' : 'timeout',
+        new Error(
+          `${this.readingPaused ? 'the client took nothing' : 'no answer'} for ${Math.round(since / 1000)} s`,
+        ),
+      );
     }
   }
 

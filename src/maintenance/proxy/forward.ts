@@ -35,8 +35,6 @@ export function requestFraming(raw: readonly string[]): {
   return { body, expect };
 }
 
-const SINGLE_WRITE_BYTES = 16 * 1024;
-
 /**
  * Sends one client request to an upstream and streams the answer back; calls `done` once
  * the client has its response (or the exchange failed). Bodies stream both ways: neither
@@ -105,11 +103,7 @@ class Exchange implements Exchanger {
     this.response.writeHead(status, statusText, clientResponseHeaders(rawHeaders));
   }
 
-  onBody(chunk: Buffer, last: boolean): void {
-    // A small answer that arrived whole: its head and body leave in one write (a latin1
-    // string carries the bytes unchanged, and Node joins it to the head).
-    if (last && !this.response.headersSent && chunk.length <= SINGLE_WRITE_BYTES)
-      return void this.response.end(chunk.toString('latin1'), 'latin1');
+  onBody(chunk: Buffer): void {
     // The client is slower than the app: stop reading from the app until it catches up.
     if (!this.response.write(chunk)) {
       const connection = this.connection as UpstreamConnection;
@@ -121,7 +115,7 @@ class Exchange implements Exchanger {
   onComplete(): void {
     this.finished = true;
     this.body?.stop();
-    if (!this.response.writableEnded) this.response.end();
+    this.response.end();
   }
 
   onFailure(failure: UpstreamFailure, error: Error): void {

@@ -10,8 +10,8 @@
 export interface ResponseSink {
   /** The final response head (1xx interim responses are read and skipped). */
   onHead(status: number, statusText: string, rawHeaders: string[]): void;
-  /** A slice of the body, transfer coding removed; `last` when it is known to end the body. */
-  onBody(chunk: Buffer, last: boolean): void;
+  /** A slice of the body, transfer coding removed. */
+  onBody(chunk: Buffer): void;
   /** The response ended; `reusable` says whether the connection may carry another request. */
   onComplete(reusable: boolean, keepAliveHintMs: number | undefined): void;
 }
@@ -96,7 +96,7 @@ export class ResponseParser {
         case State.Sized: {
           const take = Math.min(this.remaining, chunk.length - offset);
           this.remaining -= take;
-          this.sink.onBody(chunk.subarray(offset, offset + take), this.remaining === 0);
+          this.sink.onBody(chunk.subarray(offset, offset + take));
           offset += take;
           if (this.remaining === 0) this.complete();
           break;
@@ -109,13 +109,13 @@ export class ResponseParser {
         case State.ChunkData: {
           const take = Math.min(this.remaining, chunk.length - offset);
           this.remaining -= take;
-          this.sink.onBody(chunk.subarray(offset, offset + take), false);
+          this.sink.onBody(chunk.subarray(offset, offset + take));
           offset += take;
           if (this.remaining === 0) this.state = State.ChunkEnd;
           break;
         }
         case State.UntilClose:
-          this.sink.onBody(offset === 0 ? chunk : chunk.subarray(offset), false);
+          this.sink.onBody(offset === 0 ? chunk : chunk.subarray(offset));
           return;
         case State.Done:
           fail('bytes after the end of the response');

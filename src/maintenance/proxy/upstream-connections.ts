@@ -124,8 +124,8 @@ export class UpstreamConnection implements ResponseSink {
     this.exchanger?.onHead(status, statusText, rawHeaders);
   }
 
-  onBody(chunk: Buffer, last: boolean): void {
-    this.exchanger?.onBody(chunk, last);
+  onBody(chunk: Buffer): void {
+    this.exchanger?.onBody(chunk);
   }
 
   onComplete(reusable: boolean, keepAliveHintMs: number | undefined): void {

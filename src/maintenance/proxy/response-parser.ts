@@ -93,27 +93,19 @@ export class ResponseParser {
         case State.Head:
           offset = this.readHead(chunk, offset);
           break;
-        case State.Sized: {
-          const take = Math.min(this.remaining, chunk.length - offset);
-          this.remaining -= take;
-          this.sink.onBody(chunk.subarray(offset, offset + take));
-          offset += take;
+        case State.Sized:
+          offset = this.passBody(chunk, offset);
           if (this.remaining === 0) this.complete();
           break;
-        }
         case State.ChunkSize:
         case State.ChunkEnd:
         case State.Trailers:
           offset = this.readLine(chunk, offset);
           break;
-        case State.ChunkData: {
-          const take = Math.min(this.remaining, chunk.length - offset);
-          this.remaining -= take;
-          this.sink.onBody(chunk.subarray(offset, offset + take));
-          offset += take;
+        case State.ChunkData:
+          offset = this.passBody(chunk, offset);
           if (this.remaining === 0) this.state = State.ChunkEnd;
           break;
-        }
         case State.UntilClose:
           this.sink.onBody(offset === 0 ? chunk : chunk.subarray(offset));
           return;
@@ -130,6 +122,14 @@ export class ResponseParser {
       return this.complete();
     }
     if (this.state !== State.Done) fail('the connection closed before the response was complete');
+  }
+
+  /** Passes on up to `remaining` body bytes of `chunk` from `offset`; returns where it stopped. */
+  private passBody(chunk: Buffer, offset: number): number {
+    const take = Math.min(this.remaining, chunk.length - offset);
+    this.remaining -= take;
+    this.sink.onBody(chunk.subarray(offset, offset + take));
+    return offset + take;
   }
 
   private readHead(chunk: Buffer, offset: number): number {

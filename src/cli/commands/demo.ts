@@ -4,7 +4,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { addUser } from '../../api/auth/accounts.ts';
+import { parseListen } from '../../api/server.ts';
 import { describeState } from '../../model/problems.ts';
+import type { CheckSpec, Model } from '../../model/types.ts';
 import { openSqliteStore } from '../../store/sqlite/index.ts';
 import { describeProblem } from '../../topology/describe-problem.ts';
 import { handleSignals, startDaemon } from '../daemon.ts';
@@ -12,6 +14,25 @@ import { loadModelOrFail } from '../fail.ts';
 import { renderTable } from '../table.ts';
 
 const demoDir = fileURLToPath(new URL('../../../examples/demo/', import.meta.url));
+/** The port the bundled demo configuration listens on and checks. */
+const DEMO_PORT = 8470;
+
+/**
+ * The demo watches its own API (the host's check and the vigil-api service): with `--listen`
+ * on another port, those checks follow it there.
+ */
+export function selfChecksOn<M extends Pick<Model, 'hosts' | 'services'>>(model: M, port: number): M {
+  if (port === DEMO_PORT) return model;
+  const moved = <T extends { check?: CheckSpec }>(object: T): T =>
+    object.check?.params.port === DEMO_PORT
+      ? { ...object, check: { ...object.check, params: { ...object.check.params, port } } }
+      : object;
+  return {
+    ...model,
+    hosts: new Map([...model.hosts].map(([id, host]) => [id, moved(host)])),
+    services: new Map([...model.services].map(([id, service]) => [id, moved(service)])),
+  };
+}
 
 /** Runs the bundled demo config on its own SQLite file and prints the state table as it changes. */
 export async function demoCommand(options: { listen: string; data: string }): Promise<void> {
@@ -19,7 +40,7 @@ export async function demoCommand(options: { listen: string; data: string }): Pr
   const loaded = await loadModelOrFail(configPath);
   await mkdir(options.data, { recursive: true });
   const model = {
-    ...loaded,
+    ...selfChecksOn(loaded, parseListen(options.listen).port),
     settings: {
       ...loaded.settings,
       listen: options.listen,

@@ -53,7 +53,7 @@ export const forecastCheck: CheckKind<ForecastParams> = {
   async run(p, target, env) {
     if (env.perfdata === undefined)
       return outcome(State.UNKNOWN, 'no store to read perfdata from: forecast checks run in the daemon');
-    const objectId = forecastObject(p.object, target);
+    const objectId = forecastObject(p.object, target.host.name);
     const what = p.what ?? `${objectId} ${p.label}`;
     const now = Date.now();
     let series: Awaited<ReturnType<NonNullable<typeof env.perfdata>>>;
@@ -80,8 +80,8 @@ export const forecastCheck: CheckKind<ForecastParams> = {
 };
 
 /** `SERVICE` alone means a service of the host this check belongs to. */
-export function forecastObject(object: string, target: CheckTarget): string {
-  return object.includes('/') ? object : `${target.host.name}/${object}`;
+export function forecastObject(object: string, hostName: string): string {
+  return object.includes('/') ? object : `${hostName}/${object}`;
 }
 
 function judged(answer: CapacityAnswer, p: ForecastParams): CheckOutcome {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { channelKinds } from '../alerting/channels/index.ts';
+import { forecastObject } from '../checks/forecast.ts';
 import { checkKinds } from '../checks/index.ts';
 import { parseDuration } from '../model/duration.ts';
 import { resolveSchedule, type Schedule, type ScheduleConfig } from '../model/oncall.ts';
@@ -334,6 +335,19 @@ export function resolveModel(
         source: place,
       });
     }
+  }
+
+  // A forecast reads another service's stored perfdata: that service must exist.
+  for (const object of [...hosts.values(), ...services.values()]) {
+    const check = object.check;
+    if (check?.kind !== 'forecast' || typeof check.params.object !== 'string') continue;
+    const hostName = 'host' in object ? object.host : object.name;
+    const read = forecastObject(check.params.object, hostName);
+    if (!services.has(read))
+      fail(
+        object.source,
+        `the forecast check of "${object.id}" reads "${read}", which is not a defined service`,
+      );
   }
 
   // 7. Dependencies, then the whole dependency graph: a loop would leave no root cause.

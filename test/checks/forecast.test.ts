@@ -66,6 +66,13 @@ templates:
 hosts:
   - name: db-1
     services:
+      # The services whose stored perfdata the forecasts read (their own checks add none).
+      - name: disk-data
+        interval: 1h
+        check: { kind: dummy }
+      - name: disk-new
+        interval: 1h
+        check: { kind: dummy }
       - name: disk-warn
         use: quick
         check: { kind: forecast, object: disk-data, label: used, warn_days: 45, crit_days: 7, what: storage }
@@ -162,6 +169,9 @@ templates:
 hosts:
   - name: fs
     services:
+      - name: var
+        interval: 1h
+        check: { kind: dummy }
       - name: free-floor
         use: quick
         check: { kind: forecast, object: var, label: free, direction: down, limit: 53687091200 }

@@ -167,6 +167,27 @@ services:
   }
 });
 
+test('a forecast of a service that is not defined is refused at load, naming both', async () => {
+  const errors = await errorsOf({
+    'a.yml': `hosts:
+  - name: db-1
+    services:
+      - name: disk-data
+        check: { kind: dummy }
+      - name: trend
+        check: { kind: forecast, object: disk-dta, label: used }
+      - name: elsewhere
+        check: { kind: forecast, object: db-2/disk-data, label: used }
+      - name: fine
+        check: { kind: forecast, object: disk-data, label: used }
+`,
+  });
+  assert.deepEqual(errors, [
+    'a.yml:6: the forecast check of "db-1/trend" reads "db-1/disk-dta", which is not a defined service',
+    'a.yml:8: the forecast check of "db-1/elsewhere" reads "db-2/disk-data", which is not a defined service',
+  ]);
+});
+
 test('YAML syntax errors and duplicate keys name their line', async () => {
   const errors = await errorsOf({ 'x.yml': 'hosts:\n  - name: a\n    name: b\n' });
   assert.match(errors[0] ?? '', /^x\.yml:3: YAML: /);

@@ -51,18 +51,30 @@ export function formatMinutesText(minutes: number): string {
   return `${(minutes / 60).toFixed(1)} h`;
 }
 
-/** The chart for one subject: `days` are its day rows, oldest first, covering [since, until). */
+/**
+ * Where a deploy at `at` is drawn: inside its own day's bar slot, as far in as it is into that
+ * day. Days are not all 24 hours long (23 and 25 on daylight-saving changes), so a position
+ * on one straight time axis would drift off its day's bar. Undefined outside the days.
+ */
+export function deployX(days: readonly Pick<AvailabilityRow, 'period'>[], at: number): number | undefined {
+  const slot = WIDTH / days.length;
+  for (let index = 0; index < days.length; index++) {
+    const since = Date.parse((days[index] as AvailabilityRow).period.since);
+    const until = Date.parse((days[index] as AvailabilityRow).period.until);
+    if (at >= since && at < until) return (index + (at - since) / (until - since)) * slot;
+  }
+  return undefined;
+}
+
+/** The chart for one subject: `days` are its day rows, oldest first. */
 export function availabilityChart(
   days: readonly AvailabilityRow[],
   deploys: readonly ChartDeploy[],
-  since: number,
-  until: number,
   label: string,
 ): Html {
   if (days.length === 0) return html`<p class="muted">No days in this period.</p>`;
   const floor = chartFloor(days);
   const slot = WIDTH / days.length;
-  const x = (at: number) => ((at - since) / (until - since)) * WIDTH;
   const bars = days.map((row, index) => {
     const known = row.availabilityPercent !== null;
     const percent = row.availabilityPercent ?? 100;
@@ -70,12 +82,13 @@ export function availabilityChart(
     const look = !known ? 'day unknown' : row.downtimeMinutes > 0 ? 'day down' : 'day';
     return html`<rect class="${look}" x="${(index * slot).toFixed(2)}" y="${(HEIGHT - height).toFixed(2)}" width="${Math.max(0.5, slot * 0.8).toFixed(2)}" height="${height.toFixed(2)}"><title>${dayTitle(row)}</title></rect>`;
   });
-  const marks = deploys
-    .filter((d) => d.at >= since && d.at < until)
-    .map(
-      (d) =>
-        html`<line class="deploy" x1="${x(d.at).toFixed(2)}" x2="${x(d.at).toFixed(2)}" y1="0" y2="${HEIGHT}"><title>${d.service}: version ${d.version}${d.by ? ` by ${d.by}` : ''} at ${new Date(d.at).toISOString()}</title></line>`,
-    );
+  const marks = deploys.flatMap((d) => {
+    const x = deployX(days, d.at);
+    if (x === undefined) return [];
+    return [
+      html`<line class="deploy" x1="${x.toFixed(2)}" x2="${x.toFixed(2)}" y1="0" y2="${HEIGHT}"><title>${d.service}: version ${d.version}${d.by ? ` by ${d.by}` : ''} at ${new Date(d.at).toISOString()}</title></line>`,
+    ];
+  });
   return html`<svg class="availability-chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" preserveAspectRatio="none" role="img" aria-label="Daily availability of ${label}, from ${floor} % (bottom) to 100 % (top); ${marks.length} deploy${marks.length === 1 ? '' : 's'} marked">
 ${bars}${marks}
 </svg>

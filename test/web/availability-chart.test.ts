@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import type { AvailabilityRow } from '../../src/availability/report.ts';
 import { deployTicks } from '../../src/status/site/uptime-bars.ts';
 import type { UptimeDay } from '../../src/status/snapshot.ts';
-import { availabilityChart, chartFloor } from '../../web/availability-chart.ts';
+import { availabilityChart, chartFloor, deployX } from '../../web/availability-chart.ts';
 
 const DAY = 86_400_000;
 const SINCE = Date.UTC(2026, 2, 1);
@@ -44,7 +44,6 @@ test('daily chart: one bar per day inside the chart, the bottom edge under the w
       fc.array(fc.integer({ min: -5, max: 65 }), { maxLength: 10 }),
       (percents, deployDays) => {
         const days = percents.map((p, i) => row(i, p));
-        const until = SINCE + days.length * DAY;
         const floor = chartFloor(days);
         for (const p of percents)
           if (p !== null) assert.ok(floor < p || p === 0, `floor ${floor} under ${p}`);
@@ -55,7 +54,7 @@ test('daily chart: one bar per day inside the chart, the bottom edge under the w
           version: `v${i}`,
           by: '',
         }));
-        const svg = availabilityChart(days, deploys, SINCE, until, 'Shop').text;
+        const svg = availabilityChart(days, deploys, 'Shop').text;
         const bars = [
           ...svg.matchAll(
             /<rect class="day[^"]*" x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"/g,
@@ -74,6 +73,44 @@ test('daily chart: one bar per day inside the chart, the bottom edge under the w
       },
     ),
   );
+});
+
+test("a deploy is drawn inside its own day's bar slot, also across daylight-saving days of 23 and 25 hours", () => {
+  // Days of Europe/Berlin around the March and October changes: 23, 24 ... 25, 24 hours long.
+  const bounds = [
+    Date.UTC(2026, 2, 28, 23),
+    Date.UTC(2026, 2, 29, 22),
+    Date.UTC(2026, 2, 30, 22),
+    Date.UTC(2026, 9, 24, 22),
+    Date.UTC(2026, 9, 25, 23),
+    Date.UTC(2026, 9, 26, 23),
+  ];
+  const days = [0, 1, 3, 4].map((i) => ({
+    period: {
+      label: `day ${i}`,
+      since: new Date(bounds[i] as number).toISOString(),
+      until: new Date(bounds[i + 1] as number).toISOString(),
+    },
+  }));
+  const slot = 1000 / days.length;
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: days.length - 1 }),
+      fc.double({ min: 0, max: 0.999, noNaN: true }),
+      (index, into) => {
+        const since = Date.parse(days[index]?.period.since as string);
+        const until = Date.parse(days[index]?.period.until as string);
+        const at = since + Math.floor(into * (until - since));
+        const x = deployX(days, at) as number;
+        assert.ok(x >= index * slot && x < (index + 1) * slot, `x ${x} in slot ${index}`);
+        // As far into the slot as the deploy is into its day.
+        assert.ok(Math.abs((x - index * slot) / slot - (at - since) / (until - since)) < 1e-9);
+      },
+    ),
+  );
+  // Between the two groups of days (not charted) and after the last: no mark.
+  assert.equal(deployX(days, Date.UTC(2026, 5, 1)), undefined);
+  assert.equal(deployX(days, bounds[5] as number), undefined);
 });
 
 test('uptime bar ticks: one per day with deploys, at that day', () => {

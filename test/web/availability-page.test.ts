@@ -110,17 +110,18 @@ test('availability page: figures from the ledger, maintenance shown and counted,
 
   const shop = rowOf(text, 'Shop &lt;img src=x onerror=alert(1)&gt;');
   const cells = [...shop.matchAll(/<td class="figure[^"]*">([^<]*)</g)].map((m) => m[1]);
-  // availability, downtime, maintenance, incidents, longest, target, budget used, budget left
+  // availability, downtime, maintenance, unknown, incidents, longest, target, budget used, budget left
   assert.match(cells[0] ?? '', /^99\.\d+ %$/);
   assert.equal(cells[1], '90', 'downtime counts the maintenance');
   assert.equal(cells[2], '30', 'the maintenance is shown on its own');
-  assert.equal(cells[3], '1', 'the outage; maintenance is not an incident');
-  assert.equal(cells[4], '60');
-  assert.equal(cells[5], '99.90 %');
-  const allowed = Number(/^90 of (\d+(?:\.\d)?)$/.exec(cells[6] ?? '')?.[1]);
+  assert.equal(cells[3], '0', 'monitoring ran all week: nothing unknown');
+  assert.equal(cells[4], '1', 'the outage; maintenance is not an incident');
+  assert.equal(cells[5], '60');
+  assert.equal(cells[6], '99.90 %');
+  const allowed = Number(/^90 of (\d+(?:\.\d)?)$/.exec(cells[7] ?? '')?.[1]);
   assert.ok(
     allowed > 8.6 && allowed <= 10.08,
-    `six to seven days of 99.9 % allow 8.6 to 10 minutes, not ${cells[6]}`,
+    `six to seven days of 99.9 % allow 8.6 to 10 minutes, not ${cells[7]}`,
   );
   assert.match(shop, /over-budget">-\d+(\.\d)? \(over\)/);
 

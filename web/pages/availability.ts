@@ -22,8 +22,6 @@ export interface AvailabilityView {
   period: AvailabilityPeriod;
   timeZone: string;
   since: number;
-  /** The end of today: the chart's right edge. */
-  chartUntil: number;
   rows: AvailabilityRow[];
   /** The component charted, and its days and deploys. */
   chosen: string | undefined;
@@ -68,13 +66,11 @@ export async function availabilityView(
   const today = localDayOf(now, timeZone);
   // Whole local days, today included, so that the chart's bars are days as the report counts them.
   const since = startOfLocalDay(today - AVAILABILITY_PERIODS[period] + 1, timeZone);
-  const chartUntil = startOfLocalDay(today + 1, timeZone);
   const subjects = componentSubjects(model);
   const empty: AvailabilityView = {
     period,
     timeZone,
     since,
-    chartUntil,
     rows: [],
     chosen: undefined,
     days: [],
@@ -143,12 +139,12 @@ export function availabilityPage(context: PageContext, view: AvailabilityView): 
     view.rows.length === 0
       ? html`<p class="muted">No components are configured: define them under <code>components:</code> to see their availability.</p>`
       : html`<table class="grid availability">
-<thead><tr><th scope="col">Product / component</th><th scope="col">Availability</th><th scope="col">Downtime (min)</th><th scope="col">of it maintenance (min)</th><th scope="col">Incidents</th><th scope="col">Longest (min)</th><th scope="col">Target</th><th scope="col">Budget used (min)</th><th scope="col">Budget left (min)</th></tr></thead>
+<thead><tr><th scope="col">Product / component</th><th scope="col">Availability</th><th scope="col">Downtime (min)</th><th scope="col">of it maintenance (min)</th><th scope="col">Unknown (min)</th><th scope="col">Incidents</th><th scope="col">Longest (min)</th><th scope="col">Target</th><th scope="col">Budget used (min)</th><th scope="col">Budget left (min)</th></tr></thead>
 <tbody>${view.rows.map(
           (row) =>
             html`<tr class="${row.subject.kind}" data-component="${row.subject.id}"${row.subject.id === view.chosen ? html` aria-current="true"` : ''}>
 <th scope="row"><a href="${link(view.period, row.subject.id)}">${row.subject.id}</a></th>
-${percentCell(row.availabilityPercent)}${minutesCell(row.downtimeMinutes)}${minutesCell(row.maintenanceMinutes)}
+${percentCell(row.availabilityPercent)}${minutesCell(row.downtimeMinutes)}${minutesCell(row.maintenanceMinutes)}${minutesCell(row.unknownMinutes)}
 <td class="figure">${row.incidents}</td>${minutesCell(row.longestIncidentMinutes)}
 ${budgetCells(row)}</tr>`,
         )}</tbody></table>`;
@@ -158,7 +154,7 @@ ${budgetCells(row)}</tr>`,
       : html`<section aria-labelledby="daily-title">
 <h2 id="daily-title">${view.chosen} day by day</h2>
 <p class="hint">One bar per day (${view.timeZone}); red days had downtime, grey ones no data. Black lines are deploys. Hover for figures.</p>
-${availabilityChart(view.days, view.deploys, view.since, view.chartUntil, view.chosen)}
+${availabilityChart(view.days, view.deploys, view.chosen)}
 ${
   view.deploys.length > 0
     ? html`<p class="muted">${view.deploys.length} deploy${view.deploys.length === 1 ? '' : 's'} of ${view.chosen} in this period${
@@ -174,7 +170,7 @@ ${
     section: 'availability',
     main: html`<h1>Availability <small class="muted">last ${view.period}</small></h1>
 ${periods}
-<p class="hint">Downtime counts scheduled maintenance too: customers cannot tell the difference. The maintenance column shows how much of it was planned. Unknown time (monitoring down) is left out, not counted as up.${
+<p class="hint">Downtime counts scheduled maintenance too: customers cannot tell the difference. The maintenance column shows how much of it was planned. Unknown time (Vigil not running, checks answering UNKNOWN) is left out, not counted as up: the unknown column shows how much.${
       view.skipped > 0
         ? html` ${view.skipped} damaged ledger record${view.skipped === 1 ? ' was' : 's were'} left out.`
         : ''

@@ -1,9 +1,21 @@
 import type { Daemon } from '../../src/api/daemon.ts';
+import { type ForecastParams, forecastObject } from '../../src/checks/forecast.ts';
+import { answerCapacity } from '../../src/forecast/capacity.ts';
+import { CHART_POINTS } from '../../src/forecast/capacity-json.ts';
+import { readStoredSeries } from '../../src/forecast/stored-series.ts';
+import { binned, DAY_MS } from '../../src/forecast/trend.ts';
 import { objectDeployNames } from '../../src/model/deploy-subjects.ts';
 import { describeState } from '../../src/model/problems.ts';
-import { HOST_STATE_NAMES, type Host, type ObjectState, SERVICE_STATE_NAMES } from '../../src/model/types.ts';
+import {
+  HOST_STATE_NAMES,
+  type Host,
+  type ObjectState,
+  SERVICE_STATE_NAMES,
+  type Service,
+} from '../../src/model/types.ts';
 import type { Deploy } from '../../src/store/deploys.ts';
 import { graphOf } from '../../src/topology/from-model.ts';
+import { forecastChart } from '../forecast-chart.ts';
 import { formatAge, locationText, objectLink, shownState, stateBadge, time } from '../format.ts';
 import { type Html, html } from '../html.ts';
 import { holds, type PageContext, renderPage } from '../layout.ts';
@@ -84,6 +96,7 @@ ${suppressionsSection(objectId, ack, downtimes, operator)}
 ${timeline(events, since, now, state?.state, names, deploys)}
 ${historyTable(events, names)}
 </section>
+${service?.check.kind === 'forecast' ? await forecastSection(daemon, service, now) : ''}
 <section aria-labelledby="perf-title">
 <h2 id="perf-title">Performance data</h2>
 <p class="hint">Drag across a chart to zoom in; double-click to zoom out.</p>
@@ -95,6 +108,47 @@ ${dependencies(daemon, objectId, host)}
 ${service ? '' : locationSection(host)}
 </article>`;
   return renderPage(context, { title, section: 'hosts', main, charts: true });
+}
+
+/**
+ * A forecast service: the trend it judges, drawn — the samples of the object it reads, the
+ * fitted line carried to the limit, the limit — with the same sentence the check reports.
+ */
+async function forecastSection(daemon: Daemon, service: Service, now: number): Promise<Html> {
+  const p = service.check.params as ForecastParams;
+  const objectId = forecastObject(p.object, service.host);
+  const series = await readStoredSeries(daemon.store, objectId, p.label, now - p.window, now);
+  const answer = answerCapacity(
+    series,
+    {
+      limit: p.limit,
+      direction: p.direction,
+      windowMs: p.window,
+      minSamples: p.min_samples,
+      what: p.what ?? `${objectId} ${p.label}`,
+    },
+    now,
+  );
+  const body =
+    series.samples.length === 0
+      ? html`<p class="muted">No perfdata "${p.label}" stored for ${objectId} in the last ${Math.round(p.window / DAY_MS)} days.</p>`
+      : 'problem' in answer
+        ? html`<p class="muted">${answer.problem}</p>`
+        : html`<p>${answer.summary}</p>
+${forecastChart({
+  points: binned(series.samples, CHART_POINTS),
+  projection: answer.projection,
+  limit: answer.limit,
+  unit: answer.unit,
+  now,
+  ...(answer.forecast.verdict === 'crossing' ? { crossingAt: answer.forecast.at } : {}),
+  label: `${objectId} ${p.label}`,
+})}`;
+  return html`<section aria-labelledby="forecast-title">
+<h2 id="forecast-title">Forecast</h2>
+<p class="hint">The trend of ${objectLink(objectId)} "${p.label}" over the last ${Math.round(p.window / DAY_MS)} days (blue), carried on to the limit (red); dashed: the fitted line.</p>
+${body}
+</section>`;
 }
 
 function currentState(state: ObjectState, attempt: string, now: number): Html {

@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import { test } from 'node:test';
-import { proxyConfig, request, sleep, startProxy, until } from './proxy-helpers.ts';
+import { proxyConfig, request, sleep, startApp, startProxy, until } from './proxy-helpers.ts';
 
 type Answer = (socket: net.Socket, head: string, nth: number) => void;
 
@@ -52,12 +52,15 @@ test('chunked, sized, close-delimited and bodiless answers all reach the client 
     const path = pathOf(head);
     if (path === '/chunked') {
       socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Kind: chunked\r\n\r\n');
-      for (let at = 0; at < big.length; at += 100_000) {
-        const part = big.subarray(at, at + 100_000);
-        socket.write(`${part.length.toString(16)}\r\n`);
-        socket.write(part);
-        socket.write('\r\n');
+      // Tiny chunks first (hundreds to one socket read), then large ones.
+      const pieces: Buffer[] = [];
+      for (let at = 0; at < big.length; ) {
+        const size = at < 256 * 1024 ? 64 : 100_000;
+        const part = big.subarray(at, at + size);
+        pieces.push(Buffer.from(`${part.length.toString(16)}\r\n`), part, Buffer.from('\r\n'));
+        at += size;
       }
+      socket.write(Buffer.concat(pieces));
       socket.write('0\r\n\r\n');
     } else if (path === '/close') {
       socket.end('HTTP/1.1 200 OK\r\nX-Kind: close\r\n\r\nuntil the connection closes');
@@ -73,6 +76,9 @@ test('chunked, sized, close-delimited and bodiless answers all reach the client 
   });
   const proxy = await startProxy(proxyConfig([app.url]));
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const warnings: string[] = [];
+  const onWarning = (warning: Error) => warnings.push(warning.name);
+  process.on('warning', onWarning);
   try {
     // A slow client: it stops reading for a while, so the proxy must hold the app back.
     const received = await new Promise<{ kind: string; body: Buffer }>((resolve, reject) => {
@@ -111,7 +117,10 @@ test('chunked, sized, close-delimited and bodiless answers all reach the client 
       '12345',
     );
     assert.equal(proxy.proxy.status().counters.upstreamFailures, 0);
+    // Holding the app back takes one wait for the client, not one listener per chunk.
+    assert.deepEqual(warnings, []);
   } finally {
+    process.off('warning', onWarning);
     agent.destroy();
     await proxy.stop();
     await app.close();
@@ -263,6 +272,129 @@ test('a client that takes nothing for the upstream timeout is cut off, and so is
       stalled?.resume();
     });
     assert.notEqual(ending, 'complete');
+  } finally {
+    await proxy.stop();
+    await app.close();
+  }
+});
+
+/** Raw bytes to the proxy on one connection; resolves with everything it sent back by `ms`. */
+function rawExchange(port: number, bytes: (Buffer | string)[], ms: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk) => {
+      received += chunk.toString('latin1');
+    });
+    socket.on('error', () => {});
+    for (const part of bytes) socket.write(part);
+    setTimeout(() => {
+      socket.destroy();
+      resolve(received);
+    }, ms);
+  });
+}
+
+test('a client cannot smuggle a second request in a body by listing Content-Length in Connection', async () => {
+  const app = await startApp('app');
+  const proxy = await startProxy(proxyConfig([app.url], (c) => (c.healthCheck.intervalMs = 60_000)));
+  try {
+    const smuggled = 'GET /admin HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 10.0.0.1\r\n\r\n';
+    const answer = await rawExchange(
+      Number(new URL(proxy.url).port),
+      [
+        `POST /public HTTP/1.1\r\nHost: x\r\nConnection: Content-Length\r\nContent-Length: ${smuggled.length}\r\n\r\n`,
+        smuggled,
+      ],
+      500,
+    );
+    assert.match(answer, /^HTTP\/1\.1 200/);
+    const victim = await request(proxy.url, { path: '/victim' });
+    assert.equal(victim.body, 'app /victim', 'the next client gets its own answer');
+    const seen = app.seen.map((r) => `${r.method} ${r.url}`);
+    assert.deepEqual(seen, ['POST /public', 'GET /victim'], 'no /admin reached the app');
+    assert.equal(app.seen[0]?.body, smuggled, 'the smuggled text arrived as the body it was');
+  } finally {
+    await proxy.stop();
+    await app.close();
+  }
+});
+
+test('an app that answers before reading an upload: the client gets the answer and its next request is served', async () => {
+  const app = await rawApp((socket, head) => {
+    if (pathOf(head) === '/second')
+      return void socket.write('HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond');
+    socket.pause(); // never reads the upload
+    setTimeout(() => socket.write('HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\n\r\n'), 200);
+  });
+  const proxy = await startProxy(proxyConfig([app.url], (c) => (c.healthCheck.intervalMs = 60_000)));
+  try {
+    const size = 8 * 1024 * 1024;
+    const answer = await rawExchange(
+      Number(new URL(proxy.url).port),
+      [
+        `POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: ${size}\r\n\r\n`,
+        Buffer.alloc(size, 97),
+        'GET /second HTTP/1.1\r\nHost: x\r\n\r\n',
+      ],
+      2_500,
+    );
+    assert.match(answer, /^HTTP\/1\.1 413/);
+    assert.match(
+      answer,
+      /HTTP\/1\.1 200 OK[\s\S]*second$/,
+      'the pipelined request after the upload is answered',
+    );
+  } finally {
+    await proxy.stop();
+    await app.close();
+  }
+});
+
+test('a transfer coding other than chunked is refused with 501; an HTTP/1.0 request without Host gets one upstream', async () => {
+  const heads: string[] = [];
+  const app = await rawApp((socket, head) => {
+    heads.push(head);
+    socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+  });
+  const proxy = await startProxy(proxyConfig([app.url], (c) => (c.healthCheck.intervalMs = 60_000)));
+  const port = Number(new URL(proxy.url).port);
+  try {
+    const gzipped = await rawExchange(
+      port,
+      ['POST /g HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n'],
+      400,
+    );
+    assert.match(gzipped, /^HTTP\/1\.1 501/);
+    const old = await rawExchange(port, ['GET /old HTTP/1.0\r\n\r\n'], 400);
+    assert.match(old, /^HTTP\/1\.1 200/);
+    const forwarded = heads.filter((h) => !h.includes('/health'));
+    assert.equal(forwarded.length, 1, 'the gzip-coded body never reached the app');
+    assert.match(
+      forwarded[0] as string,
+      new RegExp(`\\r\\nHost: 127\\.0\\.0\\.1:${new URL(app.url).port}(\\r\\n|$)`),
+    );
+  } finally {
+    await proxy.stop();
+    await app.close();
+  }
+});
+
+test('a connection the app closed while idle is not reused: a POST right after goes out on a fresh one', async () => {
+  const app = await rawApp((socket) => {
+    socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    // Closes idle connections quickly, without saying so in the answer.
+    setTimeout(() => socket.end(), 20);
+  });
+  const proxy = await startProxy(proxyConfig([app.url], (c) => (c.healthCheck.intervalMs = 60_000)));
+  try {
+    for (let i = 0; i < 5; i++) {
+      assert.equal((await request(proxy.url, { path: `/get/${i}` })).status, 200);
+      await sleep(100);
+      const post = await request(proxy.url, { path: `/post/${i}`, method: 'POST', body: 'once' });
+      assert.equal(post.status, 200, `POST ${i}`);
+      await sleep(100);
+    }
   } finally {
     await proxy.stop();
     await app.close();

@@ -145,12 +145,29 @@ const MALFORMED: [string, string, boolean?][] = [
   ['a bare LF after a chunk size', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\nab\r\n0\r\n\r\n'],
   ['bytes after the response', 'HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nab'],
   ['not HTTP/1.x', 'HTTP/2 200 OK\r\nContent-Length: 0\r\n\r\n'],
+  ['a control character in the reason', 'HTTP/1.1 200 O\x01K\r\nContent-Length: 0\r\n\r\n'],
+  ['a status beyond 5xx', 'HTTP/1.1 600 Odd\r\nContent-Length: 0\r\n\r\n'],
   ['a two-digit status', 'HTTP/1.1 20 OK\r\nContent-Length: 0\r\n\r\n'],
   ['an unasked-for upgrade', 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n'],
   ['a body cut short by the close', 'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc', true],
   ['a head cut short by the close', 'HTTP/1.1 200 OK\r\nContent-Le', true],
   ['a head that never ends', `HTTP/1.1 200 OK\r\n${'X-Long: aaaaaaaaaaaaaaaaaaaa\r\n'.repeat(3000)}`],
 ];
+
+test('the same Content-Length twice is passed on once; an interim answer counts as started', () => {
+  const parsed = parse(
+    'GET',
+    Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\ncontent-length: 2\r\n\r\nok'),
+    [],
+  );
+  assert.deepEqual(parsed.heads[0]?.headers, ['Content-Length', '2']);
+  assert.equal(parsed.body.toString(), 'ok');
+  const parser = new ResponseParser({ onHead: () => {}, onBody: () => {}, onComplete: () => {} });
+  parser.expect('GET');
+  assert.equal(parser.started, false);
+  parser.feed(Buffer.from('HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n'));
+  assert.equal(parser.started, true, 'the app has the request: a close now is no stale connection');
+});
 
 test('broken framing is refused, wherever the bytes are cut', () => {
   for (const [what, text, eof] of MALFORMED) {

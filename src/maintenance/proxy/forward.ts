@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import { clientResponseHeaders, upstreamRequestHeaders } from './forwarded-headers.ts';
 import type { ProxyCounters } from './metrics.ts';
+import { UpstreamProtocolError } from './response-parser.ts';
 import type { Exchanger, UpstreamConnection, UpstreamFailure } from './upstream-connections.ts';
 import type { Upstream, UpstreamPool } from './upstream-pool.ts';
 
@@ -10,29 +11,44 @@ export interface ForwardContext {
   upstreamTimeoutMs: number;
 }
 
-/**
- * How the client framed its request: whether a body follows and how, and whether it asked
- * `Expect: 100-continue` (which Node's server has already answered). Read off the raw
- * header list: no header object is built per request.
- */
-export function requestFraming(raw: readonly string[]): {
-  body: 'none' | 'sized' | 'chunked';
+export interface RequestFraming {
+  /** unsupported: a transfer coding other than chunked (answered 501, never forwarded). */
+  body: 'none' | 'sized' | 'chunked' | 'unsupported';
+  /** The Content-Length the client sent, as a plain number (Node's parser has checked it is one). */
+  length: string | undefined;
+  /** `Expect: 100-continue`, which Node's server has already answered. */
   expect: boolean;
-} {
+  /** Whether the client named a Host (an HTTP/1.0 client may not). */
+  host: boolean;
+}
+
+/**
+ * How the client framed its request, read off the raw header list (no header object is
+ * built per request). Node's parser has refused Content-Length together with
+ * Transfer-Encoding, and a coding list that does not end in chunked.
+ */
+export function requestFraming(raw: readonly string[]): RequestFraming {
   let length: string | undefined;
-  let coded = false;
+  let coding: string | undefined;
+  let codings = 0;
   let expect = false;
+  let host = false;
   for (let i = 0; i < raw.length; i += 2) {
     const size = (raw[i] as string).length;
-    if (size !== 14 && size !== 17 && size !== 6) continue;
+    if (size !== 14 && size !== 17 && size !== 6 && size !== 4) continue;
     const name = (raw[i] as string).toLowerCase();
-    if (name === 'content-length') length = raw[i + 1];
-    else if (name === 'transfer-encoding') coded = true;
-    else if (name === 'expect') expect = true;
+    if (name === 'content-length') length = String(Number(raw[i + 1]));
+    else if (name === 'transfer-encoding') {
+      coding = raw[i + 1];
+      codings++;
+    } else if (name === 'expect') expect = true;
+    else if (name === 'host') host = true;
   }
-  // Node's parser has refused a request with both, or with a coding other than chunked.
-  const body = coded ? 'chunked' : length !== undefined && length !== '0' ? 'sized' : 'none';
-  return { body, expect };
+  let body: RequestFraming['body'] = length !== undefined && length !== '0' ? 'sized' : 'none';
+  // Only chunked alone is passed on: the proxy removes it, and could not say what else was applied.
+  if (coding !== undefined)
+    body = codings === 1 && coding.trim().toLowerCase() === 'chunked' ? 'chunked' : 'unsupported';
+  return { body, length, expect, host };
 }
 
 /**
@@ -58,11 +74,14 @@ export function forwardRequest(
 class Exchange implements Exchanger {
   private readonly body: RequestBody | undefined;
   private readonly head: string;
+  private readonly framing: RequestFraming;
   private upstream: Upstream | undefined;
   private connection: UpstreamConnection | undefined;
   private tried: Set<Upstream> | undefined;
   private staleRetried = false;
   private answered = false;
+  /** Reading from the app is paused until the client takes what it was sent. */
+  private waitingForClient = false;
   private finished = false;
 
   constructor(
@@ -72,8 +91,10 @@ class Exchange implements Exchanger {
     private readonly done: (() => void) | undefined,
   ) {
     const framing = requestFraming(request.rawHeaders);
-    if (framing.body !== 'none') this.body = new RequestBody(request, framing.body === 'chunked');
-    this.head = requestHead(request, framing.body === 'chunked', framing.expect);
+    this.framing = framing;
+    if (framing.body === 'sized' || framing.body === 'chunked')
+      this.body = new RequestBody(request, framing.body === 'chunked');
+    this.head = requestHead(request, framing);
     response.on('close', () => {
       // The client left before its response was complete: stop the upstream side too.
       if (!this.finished) {
@@ -86,6 +107,8 @@ class Exchange implements Exchanger {
   }
 
   attempt(): void {
+    if (this.framing.body === 'unsupported')
+      return this.fail(501, 'Not Implemented: only the chunked transfer coding is accepted\n');
     const upstream = this.context.pool.pick(this.tried);
     if (!upstream) return this.fail(502, 'Bad Gateway: no upstream answered\n');
     this.upstream = upstream;
@@ -94,37 +117,53 @@ class Exchange implements Exchanger {
     // The body is read from the client only once connected: a refused connection has
     // consumed none of it, and the request can still go to another upstream intact.
     const { body } = this;
-    connection.start(this, this.request.method ?? 'GET', this.head, body && (() => body.start(connection)));
+    // An HTTP/1.0 client may name no Host; HTTP/1.1 to the app needs one: the app's own.
+    const head = this.framing.host
+      ? this.head
+      : `${this.head.slice(0, -2)}Host: ${upstream.host.includes(':') ? `[${upstream.host}]` : upstream.host}:${upstream.port}\r\n\r\n`;
+    connection.start(this, this.request.method ?? 'GET', head, body && (() => body.start(connection)));
   }
 
   onHead(status: number, statusText: string, rawHeaders: string[]): void {
+    try {
+      this.response.writeHead(status, statusText, clientResponseHeaders(rawHeaders));
+    } catch (error) {
+      // Node refused the head: the app's answer cannot be passed on (a 502, not a cut-off).
+      throw new UpstreamProtocolError(
+        `upstream sent a response Node cannot pass on: ${(error as Error).message}`,
+      );
+    }
     this.answered = true;
     this.context.counters.responsesByClass[Math.floor(status / 100)]! += 1;
-    this.response.writeHead(status, statusText, clientResponseHeaders(rawHeaders));
   }
 
   onBody(chunk: Buffer): void {
     // The client is slower than the app: stop reading from the app until it catches up.
-    if (!this.response.write(chunk)) {
+    if (!this.response.write(chunk) && !this.waitingForClient) {
       const connection = this.connection as UpstreamConnection;
+      this.waitingForClient = true;
       connection.pauseReading();
-      this.response.once('drain', () => connection.resumeReading());
+      this.response.once('drain', () => {
+        this.waitingForClient = false;
+        // Once the answer is complete the connection resumed itself and may serve another.
+        if (!this.finished) connection.resumeReading();
+      });
     }
   }
 
   onComplete(): void {
     this.finished = true;
-    this.body?.stop();
+    this.endBody();
     this.response.end();
   }
 
   onFailure(failure: UpstreamFailure, error: Error): void {
     const { context, response } = this;
-    this.body?.stop();
     if (this.finished) return;
     // Cut off mid-body: the client must see a broken response, not a short one.
     if (this.answered || response.destroyed) {
       this.finished = true;
+      this.endBody();
       context.counters.upstreamFailures++;
       return void response.destroy();
     }
@@ -148,9 +187,22 @@ class Exchange implements Exchanger {
     this.fail(502, 'Bad Gateway: the upstream failed\n');
   }
 
+  /**
+   * Stops sending the request body. If the app answered (or failed) before all of it came,
+   * the rest is read and dropped, so the client's connection does not stall and its next
+   * request is read in turn.
+   */
+  private endBody(): void {
+    const { body, request } = this;
+    if (!body) return;
+    body.stop();
+    if (!request.complete) request.resume();
+  }
+
   private fail(status: number, body: string): void {
     const { context, response } = this;
     this.finished = true;
+    this.endBody();
     context.counters.upstreamFailures++;
     if (response.headersSent) return void response.destroy();
     context.counters.responsesByClass[5]! += 1;
@@ -213,23 +265,28 @@ const idempotent = (method: string | undefined) =>
 
 /**
  * The request line and headers as sent upstream, one string for one socket write. Method,
- * target and header values come from Node's strict parser: they hold no CR or LF.
+ * target and header values come from Node's strict parser: they hold no CR or LF. The
+ * framing is the proxy's own, written from what Node read: the body's length, or chunked.
  */
-export function requestHead(request: http.IncomingMessage, chunkedBody: boolean, expect: boolean): string {
+export function requestHead(request: http.IncomingMessage, framing: RequestFraming): string {
   let headers = upstreamRequestHeaders(request.rawHeaders, {
     address: request.socket.remoteAddress ?? '',
     protocol: 'encrypted' in request.socket ? 'https' : 'http',
   });
   // Node's server has already answered `Expect: 100-continue`; the body follows by itself.
-  if (expect) headers = withoutHeader(headers, 'expect');
+  if (framing.length !== undefined || framing.expect) headers = withoutFraming(headers);
   let head = `${request.method} ${request.url} HTTP/1.1\r\n`;
   for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
-  return chunkedBody ? `${head}Transfer-Encoding: chunked\r\n\r\n` : `${head}\r\n`;
+  if (framing.body === 'chunked') return `${head}Transfer-Encoding: chunked\r\n\r\n`;
+  return framing.length !== undefined ? `${head}Content-Length: ${framing.length}\r\n\r\n` : `${head}\r\n`;
 }
 
-function withoutHeader(raw: readonly string[], lower: string): string[] {
+/** The header list without Content-Length and Expect (the head writes its own framing). */
+function withoutFraming(raw: readonly string[]): string[] {
   const out: string[] = [];
-  for (let i = 0; i < raw.length; i += 2)
-    if ((raw[i] as string).toLowerCase() !== lower) out.push(raw[i] as string, raw[i + 1] as string);
+  for (let i = 0; i < raw.length; i += 2) {
+    const lower = (raw[i] as string).toLowerCase();
+    if (lower !== 'content-length' && lower !== 'expect') out.push(raw[i] as string, raw[i + 1] as string);
+  }
   return out;
 }

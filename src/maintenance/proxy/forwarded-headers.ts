@@ -33,6 +33,8 @@ function connectionTokens(values: readonly string[]): Set<string> | undefined {
     for (const token of value.split(',')) {
       const name = token.trim().toLowerCase();
       if (name === '' || name === 'close' || name === 'keep-alive' || name === 'upgrade') continue;
+      // A sender cannot have the message's own framing or target dropped on the way.
+      if (name === 'content-length' || name === 'host') continue;
       tokens ??= new Set();
       tokens.add(name);
     }

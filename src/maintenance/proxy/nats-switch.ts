@@ -1,3 +1,4 @@
+import { KvWatchInclude } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import type { PauseRequest, ProxyReport, ProxySwitch } from '../proxy-switch.ts';
 import { openBucket } from './group-follower.ts';
@@ -54,26 +55,39 @@ export async function natsProxySwitch(
   const staleAfterMs = options.staleAfterMs ?? 10_000;
   const key = stateKey(options.group);
 
-  const readMembers = async (): Promise<Map<string, MemberReport>> => {
-    const members = new Map<string, MemberReport>();
-    const prefix = memberPrefix(options.group);
-    const names: string[] = [];
-    for await (const name of await kv.keys(`${prefix}*`)) names.push(name);
-    await Promise.all(
-      names.map(async (name) => {
-        const entry = await kv.get(name);
-        if (entry?.operation !== 'PUT') return;
-        let report: unknown;
-        try {
-          report = entry.json();
-        } catch {
-          return;
-        }
-        if (isMemberReport(report)) members.set(name.slice(prefix.length), report);
-      }),
-    );
-    return members;
+  // What the members report, kept current by one watcher for the switch's lifetime: polling
+  // with keys()/get() would leave a server-side consumer behind on every poll.
+  const members = new Map<string, { report: MemberReport; revision: number }>();
+  const prefix = memberPrefix(options.group);
+  const take = (name: string, revision: number, value: unknown, deleted: boolean) => {
+    const known = members.get(name);
+    if (known && known.revision >= revision) return;
+    if (deleted || !isMemberReport(value)) members.delete(name);
+    else members.set(name, { report: value, revision });
   };
+  const parsed = (entry: { json<T>(): T }): unknown => {
+    try {
+      return entry.json();
+    } catch {
+      return undefined;
+    }
+  };
+  // Updates first, then what is there now, so no report falls between the two.
+  const watcher = await kv.watch({ key: `${prefix}*`, include: KvWatchInclude.UpdatesOnly });
+  void (async () => {
+    for await (const entry of watcher)
+      take(entry.key.slice(prefix.length), entry.revision, parsed(entry), entry.operation !== 'PUT');
+  })();
+  const names: string[] = [];
+  for await (const name of await kv.keys(`${prefix}*`)) names.push(name);
+  await Promise.all(
+    names.map(async (name) => {
+      const entry = await kv.get(name);
+      if (entry) take(name.slice(prefix.length), entry.revision, parsed(entry), entry.operation !== 'PUT');
+    }),
+  );
+  const readMembers = (): Map<string, MemberReport> =>
+    new Map([...members].map(([name, { report }]) => [name, report]));
 
   const change = async (paused: boolean, request?: PauseRequest): Promise<ProxyReport[]> => {
     const entry = await kv.get(key);
@@ -94,7 +108,7 @@ export async function natsProxySwitch(
     handle.lastStale = [];
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const members = await readMembers();
+      const members = readMembers();
       const verdict = confirmation(
         members,
         { epoch, paused },
@@ -135,8 +149,9 @@ export async function natsProxySwitch(
     lastStale: [] as string[],
     pause: (request: PauseRequest) => change(true, request),
     resume: () => change(false),
-    unanswered: async () => unansweredAtApp(await readMembers(), Date.now(), staleAfterMs),
+    unanswered: async () => unansweredAtApp(readMembers(), Date.now(), staleAfterMs),
     close: async () => {
+      watcher.stop();
       await nc.drain().catch(() => {});
     },
   };

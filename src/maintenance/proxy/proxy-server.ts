@@ -190,7 +190,8 @@ export class RequestPausingProxy {
       refuse: (reason, retryAfterS) => this.refuse(response, reason, retryAfterS),
     });
     if (admission.go) return forwardRequest(this.context, request, response);
-    // Held: the body stays in the socket (TCP pushes back on the client) until released.
+    // Held: the body is not read until released (TCP pushes back on the client; one that
+    // sent `Expect: 100-continue` has been told to go on by Node, and its body waits in buffers).
     response.once('close', admission.withdraw);
   }
 

@@ -24,7 +24,8 @@ export class UpstreamProtocolError extends Error {
 const MAX_HEAD_BYTES = 64 * 1024;
 const MAX_LINE_BYTES = 4 * 1024;
 const CRLFCRLF = Buffer.from('\r\n\r\n');
-const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: ([^\r\n]*))?$/;
+/** A reason phrase holds the same characters as a field value (no controls). */
+const STATUS_LINE = /^HTTP\/1\.([01]) ([1-5]\d\d)(?: ([\t\x20-\x7e\x80-\xff]*))?$/;
 /** A field name (a token), a colon, a value of visible ASCII, space, tab and obs-text only. */
 const HEADER_LINE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\t\x20-\x7e\x80-\xff]*$/;
 /** What a trailer line must not hold: CR, LF, NUL and other controls. */
@@ -66,6 +67,10 @@ export class ResponseParser {
   private remaining = 0;
   private reusable = false;
   private keepAliveHintMs: number | undefined;
+  /** An interim (1xx) answer came: the app has the request. */
+  private interim = false;
+  /** Bytes of trailer lines read for the current answer (dropped, but bounded). */
+  private trailerBytes = 0;
 
   constructor(private readonly sink: ResponseSink) {}
 
@@ -74,6 +79,8 @@ export class ResponseParser {
     this.state = State.Head;
     this.headRequest = method === 'HEAD';
     this.pending = undefined;
+    this.interim = false;
+    this.trailerBytes = 0;
   }
 
   /** Whether a response is being read (after `expect`, until complete). */
@@ -81,9 +88,9 @@ export class ResponseParser {
     return this.state !== State.Done;
   }
 
-  /** Whether any byte of the current response has arrived. */
+  /** Whether any byte of the current response (an interim 1xx included) has arrived. */
   get started(): boolean {
-    return this.state !== State.Head || this.pending !== undefined;
+    return this.state !== State.Head || this.pending !== undefined || this.interim;
   }
 
   feed(chunk: Buffer): void {
@@ -177,13 +184,14 @@ export class ResponseParser {
       const colon = line.indexOf(':');
       const name = line.slice(0, colon);
       const value = withoutOws(line, colon + 1);
-      raw.push(name, value);
       // The framing headers, recognised by length first: most headers are none of them.
       const lower = name.length === 14 || name.length === 17 || name.length === 10 ? name.toLowerCase() : '';
       if (lower === 'content-length') {
         if (!/^\d{1,15}$/.test(value)) fail(`Content-Length: ${JSON.stringify(value.slice(0, 40))}`);
         const length = Number(value);
         if (contentLength >= 0 && contentLength !== length) fail('two different Content-Length values');
+        // The same length twice: passed on once (a client would refuse the repetition).
+        if (contentLength >= 0) continue;
         contentLength = length;
       } else if (lower === 'transfer-encoding') {
         if (transferEncoding || value.toLowerCase() !== 'chunked')
@@ -197,11 +205,13 @@ export class ResponseParser {
         const timeout = /(?:^|[\s,])timeout=(\d+)/i.exec(value);
         if (timeout) this.keepAliveHintMs = Number(timeout[1]) * 1000;
       }
+      raw.push(name, value);
     }
     if (chunked && contentLength >= 0) fail('both Transfer-Encoding and Content-Length');
     // Interim answers (100 Continue, 103 Early Hints): the final one follows on this connection.
     if (code < 200) {
       if (code === 101) fail('101 Switching Protocols to a request that asked for no upgrade');
+      this.interim = true;
       return;
     }
     this.reusable = !close;
@@ -248,6 +258,8 @@ export class ResponseParser {
       this.state = this.remaining === 0 ? State.Trailers : State.ChunkData;
     } else if (line === '') this.complete();
     else if (BAD_VALUE.test(line) || line.indexOf(':') <= 0) fail('a malformed trailer line');
+    else if ((this.trailerBytes += line.length) > MAX_HEAD_BYTES)
+      fail(`trailers longer than ${MAX_HEAD_BYTES} bytes`);
     return lf + 1;
   }
 

@@ -38,6 +38,8 @@ export class UpstreamConnection implements ResponseSink {
   private idleMs = DEFAULT_IDLE_MS;
   private lastActive = Date.now();
   private failure: Error | undefined;
+  /** The answer just completed and the connection may carry another request. */
+  private reusableNow = false;
   /** Called once when the connection is established (the request's body waits for it). */
   private onConnected: (() => void) | undefined;
 
@@ -58,10 +60,18 @@ export class UpstreamConnection implements ResponseSink {
       try {
         this.parser.feed(chunk);
       } catch (error) {
-        this.fail('broken', error as Error);
+        return this.fail('broken', error as Error);
+      }
+      // Back to the idle list only once the whole chunk was read without a fault: bytes
+      // after the end of the answer must not leave a broken connection up for reuse.
+      if (this.reusableNow) {
+        this.reusableNow = false;
+        this.owner.release(this);
       }
     });
     this.socket.on('end', () => {
+      // The app closed its side: nothing more can be sent here, busy or idle.
+      this.owner.forget(this);
       try {
         if (this.parser.busy) this.parser.end();
       } catch (error) {
@@ -70,6 +80,7 @@ export class UpstreamConnection implements ResponseSink {
     });
     this.socket.on('error', (error) => {
       this.failure = error;
+      this.owner.forget(this);
     });
     this.socket.on('close', () => {
       this.owner.forget(this);
@@ -117,6 +128,22 @@ export class UpstreamConnection implements ResponseSink {
   /** Ends the connection mid-exchange (the client left): it cannot carry another request. */
   abort(): void {
     this.exchanger = undefined;
+    this.close();
+  }
+
+  /** Whether an idle connection can still carry a request: open both ways and not expired. */
+  usable(now: number): boolean {
+    return (
+      !this.socket.destroyed &&
+      this.socket.readable &&
+      this.socket.writable &&
+      now - this.lastActive < this.idleMs
+    );
+  }
+
+  /** Closes the connection and takes it out of the pool at once (its 'close' event comes later). */
+  close(): void {
+    this.owner.forget(this);
     this.socket.destroy();
   }
 
@@ -137,8 +164,8 @@ export class UpstreamConnection implements ResponseSink {
       keepAliveHintMs === undefined ? DEFAULT_IDLE_MS : Math.min(DEFAULT_IDLE_MS, keepAliveHintMs - 2_000);
     if (reusable && this.requestSent && this.idleMs > 0 && !this.socket.destroyed) {
       if (this.readingPaused) this.resumeReading();
-      this.owner.release(this);
-    } else this.socket.destroy();
+      this.reusableNow = true;
+    } else this.close();
     exchanger?.onComplete(reusable, keepAliveHintMs);
   }
 
@@ -146,7 +173,7 @@ export class UpstreamConnection implements ResponseSink {
   sweep(now: number, timeoutMs: number): void {
     const since = now - this.lastActive;
     if (this.exchanger === undefined) {
-      if (since > this.idleMs) this.socket.destroy();
+      if (since > this.idleMs) this.close();
     } else if (!this.connected) {
       if (since > Math.min(CONNECT_TIMEOUT_MS, timeoutMs))
         this.fail('unreached', new Error(`no connection within ${Math.round(since / 1000)} s`));
@@ -169,7 +196,8 @@ export class UpstreamConnection implements ResponseSink {
   private fail(failure: UpstreamFailure, error: Error): void {
     const exchanger = this.exchanger;
     this.exchanger = undefined;
-    this.socket.destroy();
+    this.reusableNow = false;
+    this.close();
     exchanger?.onFailure(failure, error);
   }
 }
@@ -194,8 +222,11 @@ export class UpstreamConnections {
 
   /** A connection free to carry one request: the most recently used idle one, or a new one. */
   acquire(): UpstreamConnection {
-    const reused = this.idle.pop();
-    if (reused) return reused;
+    const now = Date.now();
+    for (let reused = this.idle.pop(); reused !== undefined; reused = this.idle.pop()) {
+      if (reused.usable(now)) return reused;
+      reused.close();
+    }
     const connection = new UpstreamConnection(this, this.host, this.port);
     this.all.add(connection);
     return connection;
@@ -218,6 +249,6 @@ export class UpstreamConnections {
 
   close(): void {
     clearInterval(this.sweeper);
-    for (const connection of this.all) connection.socket.destroy();
+    for (const connection of [...this.all]) connection.close();
   }
 }

@@ -9,15 +9,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { chromium } from 'playwright-core';
 import { addUser, createToken } from '../src/api/auth/accounts.ts';
 import { startDaemon } from '../src/cli/daemon.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { initialState } from '../src/engine/state-machine.ts';
 import type { ObjectState } from '../src/model/types.ts';
 import { openStore } from '../src/store/index.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
+import { launchChromium } from '../test/web/browser.ts';
 
 /**
  * Loads the problems page `runs` times (after one warm-up load) and returns the median time,
@@ -26,19 +24,7 @@ const CHROMIUM = '/usr/bin/chromium';
  * (`vigil_session=…` or its bare value).
  */
 export async function measureProblemsPage(url: string, cookieOrToken: string, runs = 3): Promise<number> {
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const isToken = cookieOrToken.startsWith('vigil_') && !cookieOrToken.startsWith('vigil_session=');
     const context = await browser.newContext(

@@ -153,8 +153,12 @@ export class DeliveryWorker {
     const channel = receiver ? this.options.channels.get(receiver.kind) : undefined;
     if (!receiver || !channel) {
       const reason = `channel "${receiverName}" is no longer configured`;
-      for (const member of batch)
-        await outbox.markAttemptFailed(member.id, member.attempts + 1, reason, undefined);
+      await outbox.markAttemptFailed(
+        batch.map((member) => member.id),
+        entry.attempts + 1,
+        reason,
+        undefined,
+      );
       this.metrics.failed += batch.length;
       return true;
     }
@@ -179,7 +183,10 @@ export class DeliveryWorker {
         }),
       ]);
       const at = this.clock();
-      for (const member of batch) await outbox.markDelivered(member.id, at);
+      await outbox.markDelivered(
+        batch.map((member) => member.id),
+        at,
+      );
       this.metrics.delivered += batch.length;
       return true;
     } catch (error) {
@@ -193,7 +200,12 @@ export class DeliveryWorker {
       const now = this.clock();
       const tooOld = now - entry.createdAt > (this.options.giveUpAfterMs ?? 24 * 3_600_000);
       const next = retryable && !tooOld ? now + backoffMs(attempts, error) : undefined;
-      for (const member of batch) await outbox.markAttemptFailed(member.id, attempts, reason, next);
+      await outbox.markAttemptFailed(
+        batch.map((member) => member.id),
+        attempts,
+        reason,
+        next,
+      );
       this.metrics.attemptsFailed += 1;
       if (next === undefined) {
         this.metrics.failed += batch.length;

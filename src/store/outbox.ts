@@ -103,21 +103,27 @@ export class Outbox {
     return rows.map(entryFromRow);
   }
 
-  async markDelivered(id: string, at: number): Promise<void> {
+  /** Marks entries delivered (a digest's members together): one statement. */
+  async markDelivered(ids: readonly string[], at: number): Promise<void> {
+    if (ids.length === 0) return;
     await this.db
       .updateTable('outbox')
       .set({ status: 'delivered', delivered_at: Math.round(at), last_error: '' })
-      .where('id', '=', id)
+      .where('id', 'in', ids)
       .execute();
   }
 
-  /** Records a failed attempt; `nextAttemptAt` undefined means give up (status failed). */
+  /**
+   * Records a failed attempt for entries sent together; `nextAttemptAt` undefined means
+   * give up (status failed).
+   */
   async markAttemptFailed(
-    id: string,
+    ids: readonly string[],
     attempts: number,
     error: string,
     nextAttemptAt: number | undefined,
   ): Promise<void> {
+    if (ids.length === 0) return;
     await this.db
       .updateTable('outbox')
       .set({
@@ -126,7 +132,7 @@ export class Outbox {
         last_error: error.slice(0, 2000),
         ...(nextAttemptAt === undefined ? {} : { next_attempt_at: Math.round(nextAttemptAt) }),
       })
-      .where('id', '=', id)
+      .where('id', 'in', ids)
       .execute();
   }
 

@@ -129,7 +129,7 @@ async function fillStore(file: string): Promise<void> {
     await store.outbox.enqueue(
       sent.map((n) => ({ id: n.id, receiver: n.receiver, payload: n, createdAt: n.createdAt })),
     );
-    for (const n of sent) await store.outbox.markDelivered(n.id, n.createdAt + 500);
+    for (const n of sent) await store.outbox.markDelivered([n.id], n.createdAt + 500);
     for (const [objectId, createdAt] of [
       ['web-1', at(1, 10, 6)],
       ['db-1/disk', at(3, 12, 40)],

@@ -31,7 +31,7 @@ for (const backend of backends) {
           createdAt: T0 + hour * HOUR,
         })),
       );
-      await store.outbox.markDelivered('n1', T0 + HOUR + 1);
+      await store.outbox.markDelivered(['n1'], T0 + HOUR + 1);
       const entries = await store.outbox.createdBetween(T0, T0 + 3 * HOUR);
       assert.deepEqual(
         entries.map((e) => [e.id, e.status]),

@@ -381,9 +381,9 @@ for (const backend of [sqlite, postgres]) {
           ['n3', 'chat', 'third'],
         ],
       );
-      await store.outbox.markDelivered('n1', T0 + 10);
-      await store.outbox.markAttemptFailed('n2', 1, 'HTTP 503', T0 + 1000);
-      await store.outbox.markAttemptFailed('n3', 5, 'HTTP 400: bad payload', undefined);
+      await store.outbox.markDelivered(['n1'], T0 + 10);
+      await store.outbox.markAttemptFailed(['n2'], 1, 'HTTP 503', T0 + 1000);
+      await store.outbox.markAttemptFailed(['n3'], 5, 'HTTP 400: bad payload', undefined);
       assert.deepEqual(
         (await store.outbox.pending(10)).map((e) => [e.id, e.attempts, e.nextAttemptAt, e.lastError]),
         [['n2', 1, T0 + 1000, 'HTTP 503']],

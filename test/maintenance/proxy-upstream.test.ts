@@ -366,6 +366,11 @@ test('a transfer coding other than chunked is refused with 501; an HTTP/1.0 requ
       400,
     );
     assert.match(gzipped, /^HTTP\/1\.1 501/);
+    assert.equal(
+      proxy.proxy.status().counters.upstreamFailures,
+      0,
+      "the client's request, not an app, was at fault",
+    );
     const old = await rawExchange(port, ['GET /old HTTP/1.0\r\n\r\n'], 400);
     assert.match(old, /^HTTP\/1\.1 200/);
     const forwarded = heads.filter((h) => !h.includes('/health'));

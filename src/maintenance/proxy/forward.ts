@@ -108,7 +108,7 @@ class Exchange implements Exchanger {
 
   attempt(): void {
     if (this.framing.body === 'unsupported')
-      return this.fail(501, 'Not Implemented: only the chunked transfer coding is accepted\n');
+      return this.fail(501, 'Not Implemented: only the chunked transfer coding is accepted\n', false);
     const upstream = this.context.pool.pick(this.tried);
     if (!upstream) return this.fail(502, 'Bad Gateway: no upstream answered\n');
     this.upstream = upstream;
@@ -199,11 +199,12 @@ class Exchange implements Exchanger {
     if (!request.complete) request.resume();
   }
 
-  private fail(status: number, body: string): void {
+  /** Answers the client itself; `appAtFault` false when the request, not an app, is why. */
+  private fail(status: number, body: string, appAtFault = true): void {
     const { context, response } = this;
     this.finished = true;
     this.endBody();
-    context.counters.upstreamFailures++;
+    if (appAtFault) context.counters.upstreamFailures++;
     if (response.headersSent) return void response.destroy();
     context.counters.responsesByClass[5]! += 1;
     response.writeHead(status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) });

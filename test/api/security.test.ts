@@ -138,6 +138,9 @@ describe('redirect after sign-in', () => {
       ' /hosts',
     ])
       assert.equal(safeNext(bad), '/', JSON.stringify(bad));
+    // Dot segments can make a path that starts with two slashes: kept on this site.
+    assert.equal(safeNext('/.//evil.example/x'), '/evil.example/x');
+    assert.equal(safeNext('/a/..//evil.example'), '/evil.example');
     assert.equal(safeNext('/hosts/web-1?range=7d#history'), '/hosts/web-1?range=7d#history');
     assert.equal(safeNext(undefined), '/');
     fc.assert(
@@ -172,6 +175,7 @@ describe('redirect after sign-in', () => {
     assert.equal(sameSitePath(here, '/\\evil.example'), '/');
     assert.equal(sameSitePath(here, '//evil.example'), '/');
     assert.equal(sameSitePath(here, '/hosts?x=1#y'), '/hosts?x=1#y');
+    assert.equal(sameSitePath(here, '/.//evil.example/x'), '/evil.example/x');
   });
 });
 

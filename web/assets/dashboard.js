@@ -64,7 +64,8 @@
     } catch {
       return '/';
     }
-    return url.origin === location.origin ? url.pathname + url.search + url.hash : '/';
+    // `/.//evil.example` resolves to the path `//evil.example`: one leading slash only.
+    return url.origin === location.origin ? url.pathname.replace(/^\/+/, '/') + url.search + url.hash : '/';
   }
 
   async function login(form) {

@@ -24,7 +24,9 @@ export function safeNext(next: string | undefined): string {
     return '/';
   }
   if (url.origin !== SITE) return '/';
-  return `${url.pathname}${url.search}${url.hash}`;
+  // `/.//evil.example` resolves to the path `//evil.example`, which a browser would read as
+  // another host: leading slashes are collapsed into one.
+  return `${url.pathname.replace(/^\/+/, '/')}${url.search}${url.hash}`;
 }
 
 export function loginPage(context: PageContext, next: string | undefined): Html {

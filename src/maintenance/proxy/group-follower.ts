@@ -30,6 +30,19 @@ export interface GroupSettings {
   heartbeatMs: number;
 }
 
+/**
+ * What a KV entry holds: its JSON value when it is a PUT, else undefined. Anyone may write to
+ * the bucket, so a value that is not JSON is undefined too, never a thrown error.
+ */
+export function valueOf(entry: { operation: string; json<T>(): T } | null | undefined): unknown {
+  if (entry?.operation !== 'PUT') return undefined;
+  try {
+    return entry.json();
+  } catch {
+    return undefined;
+  }
+}
+
 /** Opens (creating if needed) the group bucket; one value per key is all the history needed. */
 export async function openBucket(nc: NatsConnection): Promise<KV> {
   return new Kvm(nc).create(BUCKET, { history: 1 });
@@ -76,12 +89,7 @@ export class GroupFollower {
       for await (const entry of watcher) {
         if (this.stopped) break;
         if (entry.operation !== 'PUT') continue;
-        let state: unknown;
-        try {
-          state = entry.json();
-        } catch {
-          state = undefined;
-        }
+        const state = valueOf(entry);
         if (!isGroupState(state)) {
           this.log.error({ key: entry.key }, 'group state is not valid JSON state: ignored');
           continue;
@@ -105,7 +113,7 @@ export class GroupFollower {
     if (!this.kv) throw new Error(`group ${this.settings.name}: not connected to NATS`);
     const key = stateKey(this.settings.name);
     const entry = await this.kv.get(key);
-    const current = entry?.operation === 'PUT' ? (entry.json() as unknown) : undefined;
+    const current = valueOf(entry);
     const next = change(isGroupState(current) ? current : undefined);
     await this.kv.put(key, JSON.stringify(next));
     return next;

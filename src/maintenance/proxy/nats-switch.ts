@@ -1,7 +1,7 @@
 import { KvWatchInclude } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import type { PauseRequest, ProxyReport, ProxySwitch } from '../proxy-switch.ts';
-import { openBucket } from './group-follower.ts';
+import { openBucket, valueOf } from './group-follower.ts';
 import {
   confirmation,
   type GroupState,
@@ -65,25 +65,18 @@ export async function natsProxySwitch(
     if (deleted || !isMemberReport(value)) members.delete(name);
     else members.set(name, { report: value, revision });
   };
-  const parsed = (entry: { json<T>(): T }): unknown => {
-    try {
-      return entry.json();
-    } catch {
-      return undefined;
-    }
-  };
   // Updates first, then what is there now, so no report falls between the two.
   const watcher = await kv.watch({ key: `${prefix}*`, include: KvWatchInclude.UpdatesOnly });
   void (async () => {
     for await (const entry of watcher)
-      take(entry.key.slice(prefix.length), entry.revision, parsed(entry), entry.operation !== 'PUT');
+      take(entry.key.slice(prefix.length), entry.revision, valueOf(entry), entry.operation !== 'PUT');
   })();
   const names: string[] = [];
   for await (const name of await kv.keys(`${prefix}*`)) names.push(name);
   await Promise.all(
     names.map(async (name) => {
       const entry = await kv.get(name);
-      if (entry) take(name.slice(prefix.length), entry.revision, parsed(entry), entry.operation !== 'PUT');
+      if (entry) take(name.slice(prefix.length), entry.revision, valueOf(entry), entry.operation !== 'PUT');
     }),
   );
   const readMembers = (): Map<string, MemberReport> =>
@@ -91,7 +84,7 @@ export async function natsProxySwitch(
 
   const change = async (paused: boolean, request?: PauseRequest): Promise<ProxyReport[]> => {
     const entry = await kv.get(key);
-    const current: unknown = entry?.operation === 'PUT' ? entry.json() : undefined;
+    const current = valueOf(entry);
     const epoch = (isGroupState(current) ? current.epoch : 0) + 1;
     const maxPauseMs = request?.maxPauseMs ?? options.defaultMaxPauseMs ?? 30_000;
     const state: GroupState = paused
@@ -168,14 +161,11 @@ export async function readGroup(servers: string[], group: string): Promise<Group
   const nc = await connect({ servers, name: `vigil proxy status ${group}` });
   try {
     const kv = await openBucket(nc);
-    const entry = await kv.get(stateKey(group));
-    const state: unknown = entry?.operation === 'PUT' ? entry.json() : undefined;
+    const state = valueOf(await kv.get(stateKey(group)));
     const prefix = memberPrefix(group);
     const members: GroupOverview['members'] = [];
     for await (const name of await kv.keys(`${prefix}*`)) {
-      const member = await kv.get(name);
-      if (member?.operation !== 'PUT') continue;
-      const report: unknown = member.json();
+      const report = valueOf(await kv.get(name));
       if (isMemberReport(report))
         members.push({ proxy: name.slice(prefix.length), report, ageMs: Date.now() - report.at });
     }

@@ -242,11 +242,6 @@ export class UpstreamConnections {
     if (at >= 0) this.idle.splice(at, 1);
   }
 
-  /** Open connections, busy and idle. */
-  get size(): number {
-    return this.all.size;
-  }
-
   close(): void {
     clearInterval(this.sweeper);
     for (const connection of [...this.all]) connection.close();
